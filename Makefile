@@ -1,0 +1,37 @@
+# Everything a fresh machine needs: `make run` serves, `make test` tests.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8080
+HOST ?= 127.0.0.1
+export COMMENTSVC_PUBLIC_URL ?= http://$(HOST):$(PORT)
+PYTEST_ARGS ?=
+
+.PHONY: run test venv chromium widget-deps bench clean
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,postgres,redis,server]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: venv
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi sites ensure-demo
+	@echo "commentsvc on $(COMMENTSVC_PUBLIC_URL)  (demo page: $(COMMENTSVC_PUBLIC_URL)/demo)"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 \
+		--access-logfile - wsgi:app
+
+# Debian's Chromium for the browser tests (never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+		else sudo apt-get install -y -q chromium; fi; }
+
+test: venv chromium
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""HTTP API: blueprints by resource, thin views over commentsvc.services."""

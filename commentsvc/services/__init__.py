@@ -1,0 +1,1 @@
+"""Business logic. Views call these; these own every transaction and commit."""

@@ -1,0 +1,166 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL from
+COMMENTSVC_TEST_DATABASE_URL), the app, clients, sites and a live HTTP server."""
+import os
+import threading
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from commentsvc import create_app
+from commentsvc.extensions import db
+from commentsvc.services.sites import create_site
+
+ORIGIN = "https://blog.example.org"
+PAGE = f"{ORIGIN}/2026/11/hello-world"
+
+
+def pytest_configure(config):
+    # In CI a missing PostgreSQL, Redis or Chromium must fail the run, never skip it.
+    config.addinivalue_line("markers", "postgres_only: needs PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("COMMENTSVC_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def base_config(database_url, tmp_path_factory):
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PUBLIC_URL": "http://comments.test",
+    }
+
+
+@pytest.fixture(scope="session")
+def _schema(base_config):
+    """Migrate the test database once per session (also proves the migration runs)."""
+    app = create_app(base_config)
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade()
+    yield
+
+
+def _empty_tables():
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f"DELETE FROM {table}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config(base_config):
+    """Per-test overrides: update this dict before the app fixture is created."""
+    return dict(base_config)
+
+
+@pytest.fixture
+def app(_schema, app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        _empty_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_site(app):
+    """Create a site; returns (slug, admin token)."""
+
+    def make(slug="blog", origins=(ORIGIN, "http://localhost:*"), **settings):
+        with app.app_context():
+            site, token = create_site(slug, list(origins))
+            for name, value in settings.items():
+                setattr(site, name, value)
+            db.session.commit()
+        return slug, token
+
+    return make
+
+
+@pytest.fixture
+def site(make_site):
+    return make_site()[0]
+
+
+class Reader:
+    """A guest in a browser on ORIGIN: posts, edits, votes through the public API."""
+
+    def __init__(self, client, site, voter="voter-token-0000000001"):
+        self.client = client
+        self.site = site
+        self.voter = voter
+
+    def headers(self, **extra):
+        return {"Origin": ORIGIN, "X-Voter-Token": self.voter, **extra}
+
+    def post(self, text="Hello", url=PAGE, **fields):
+        return self.client.post(
+            "/api/comments",
+            query_string={"site": self.site, "url": url},
+            json={"text": text, **fields},
+            headers=self.headers(),
+        )
+
+    def comment(self, text="Hello", **fields):
+        """Post and return the created comment JSON (asserting 201)."""
+        response = self.post(text, **fields)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def list(self, url=PAGE, **params):
+        return self.client.get(
+            "/api/comments",
+            query_string={"site": self.site, "url": url, **params},
+            headers={"Origin": ORIGIN},
+        )
+
+    def vote(self, comment_id, value, voter=None):
+        return self.client.put(
+            f"/api/comments/{comment_id}/vote",
+            json={"value": value},
+            headers=self.headers(**({"X-Voter-Token": voter} if voter else {})),
+        )
+
+
+@pytest.fixture
+def reader(client, site):
+    return Reader(client, site)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app behind a real threaded HTTP server on a free local port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

@@ -1,0 +1,3 @@
+from commentsvc import create_app
+
+app = create_app()
