@@ -78,12 +78,14 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Mount the API (documented in OpenAPI) and the service pages."""
+    from . import web
     from .api import comments
     from .api import meta
     from .extensions import api
 
     api.register_blueprint(comments.bp)
     app.register_blueprint(meta.bp)
+    app.register_blueprint(web.bp)
 
 
 def register_errorhandlers(app):
