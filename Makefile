@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 export COMMENTSVC_PUBLIC_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: run test venv chromium widget-deps bench clean
+.PHONY: run test venv chromium widget-deps widget bench clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,22 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
 		else sudo apt-get install -y -q chromium; fi; }
 
-test: venv chromium
+test: venv chromium widget-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Pinned front-end tools (never a downloaded browser): esbuild minifies the widget into
+# widget/dist/ (the browser tests build and use it), axe-core checks accessibility.
+WIDGET_NPM := axe-core@4.14.1 esbuild@0.28.2
+WIDGET_STAMP := node_modules/.widget-deps-$(subst @,-,$(subst $() ,_,$(WIDGET_NPM)))
+
+$(WIDGET_STAMP):
+	npm install --no-save --no-package-lock --no-audit --no-fund $(WIDGET_NPM)
+	touch $@
+
+widget-deps: $(WIDGET_STAMP)
+
+widget: venv widget-deps
+	$(BIN)/python -m commentsvc.web
 
 clean:
 	rm -rf $(VENV) build *.egg-info
