@@ -121,10 +121,11 @@ class Reader:
     def headers(self, **extra):
         return {"Origin": ORIGIN, "X-Voter-Token": self.voter, **extra}
 
-    def post(self, text="Hello", url=PAGE, **fields):
+    def post(self, text="Hello", url=PAGE, page_id=None, **fields):
+        query = {"site": self.site, "url": url, **({"page_id": page_id} if page_id else {})}
         return self.client.post(
             "/api/comments",
-            query_string={"site": self.site, "url": url},
+            query_string=query,
             json={"text": text, **fields},
             headers=self.headers(),
         )

@@ -1,15 +1,14 @@
 """Votes: one per (comment, voter), counted exactly under concurrency.
 
-No read-modify-write in Python: the voter's previous vote is removed with
-DELETE ... RETURNING (the transaction's first write, so SQLite serializes here and
-PostgreSQL locks the row), and the comment's counters move by SQL increments.
-A racing duplicate insert hits the primary key and the whole vote is retried.
+No read-modify-write in Python. On PostgreSQL the comment row is locked first
+(SELECT ... FOR UPDATE), so votes on one comment apply one after another; on SQLite the
+first write (DELETE ... RETURNING of the voter's previous vote) takes the database write
+lock. The comment's counters then move by SQL increments.
 """
 from sqlalchemy import delete
 from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError
 from ..extensions import db
@@ -17,9 +16,6 @@ from ..models import Comment
 from ..models import Vote
 from ..security import keyed_hash
 from .threads import touch_thread
-
-RETRIES = 5
-
 
 def voter_hash(voter_token):
     """:raise ApiError 400: missing or implausible X-Voter-Token"""
@@ -39,18 +35,15 @@ def cast_vote(comment, thread, voter_token, value):
         raise ApiError(403, "own_comment", "You can't vote on your own comment.")
     if thread.locked:
         raise ApiError(403, "thread_locked", "This thread is locked.")
-    comment_id = comment.id
-    for attempt in range(RETRIES):
-        try:
-            return _apply_vote(comment_id, thread.id, voter, value)
-        except IntegrityError:
-            db.session.rollback()
-            if attempt == RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
+    return _apply_vote(comment.id, thread.id, voter, value)
 
 
 def _apply_vote(comment_id, thread_id, voter, value):
+    locked = db.session.execute(
+        select(Comment.id).where(Comment.id == comment_id).with_for_update()
+    ).scalar_one_or_none()
+    if locked is None:
+        raise ApiError(404, "comment_not_found", "No such comment.")
     previous = db.session.execute(
         delete(Vote)
         .where(Vote.comment_id == comment_id, Vote.voter_hash == voter)
