@@ -49,3 +49,8 @@ widget: venv widget-deps
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Load benchmark, not part of `make test` (README "Performance"); BENCH_ARGS=--postgres for
+# PostgreSQL + Redis.
+bench: venv
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
