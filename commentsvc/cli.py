@@ -3,10 +3,11 @@ import json
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from .services import sites as site_service
 
-sites_cli = click.Group("sites", help="Create and list sites; rotate their admin tokens.")
+sites_cli = AppGroup("sites", help="Create and list sites; rotate their admin tokens.")
 
 
 def _emit(as_json, payload, text):

@@ -13,6 +13,12 @@ SORTS = ("oldest", "newest", "votes")
 _INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Characters that never belong in a link a reader clicks (quotes break attributes).
+_URL_UNSAFE = re.compile(r"[\s\"'<>\\`]")
+
+
+def _fail(message):
+    raise ValidationError(message)
 
 
 class Text(fields.String):
@@ -76,7 +82,11 @@ class CommentCreateSchema(StrictSchema):
     author_name = OptionalText(validate=validate.Length(0, 100))
     author_email = OptionalText(validate=[validate.Length(0, 254), validate.Email()])
     author_website = OptionalText(
-        validate=[validate.Length(0, 254), validate.URL(schemes={"http", "https"})]
+        validate=[
+            validate.Length(0, 254),
+            validate.URL(schemes={"http", "https"}),
+            lambda url: _URL_UNSAFE.search(url) is None or _fail("Not a valid URL."),
+        ]
     )
     parent_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1))
     anchor = fields.Nested(AnchorSchema, allow_none=True)
