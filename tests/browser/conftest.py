@@ -207,6 +207,8 @@ class Env:
             wait_rendered(page)
         return page
 
+    rendered = staticmethod(lambda page: wait_rendered(page))
+
     def new_context(self, **args):
         args.setdefault("locale", "en-US")
         args.setdefault("viewport", {"width": 900, "height": 900})
@@ -218,10 +220,8 @@ class Env:
 
 
 def wait_rendered(page):
-    """The embed marks its first render with a performance measure."""
-    page.wait_for_function(
-        "performance.getEntriesByName('commentsvc:first-render').length > 0", timeout=15000
-    )
+    """The list exists and no page is loading (no page timers: they may be faked)."""
+    page.locator(".cs-list:not([aria-busy])").wait_for(state="attached", timeout=15000)
 
 
 @pytest.fixture

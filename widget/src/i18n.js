@@ -14,6 +14,7 @@ const EN = {
   subscribe: "Subscribe",
   subOk: "Almost done: please confirm the link we just emailed you.",
   subNeedEmail: "Please enter your email address.",
+  subNA: "Subscriptions are not available right now.",
   sortBy: "Sort comments",
   oldest: "Oldest",
   newest: "Newest",

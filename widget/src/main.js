@@ -110,12 +110,14 @@ function subscribeBox() {
     ev.preventDefault();
     if (!mail.value.trim()) return say(msg, t("subNeedEmail"), true), mail.focus();
     try {
+      // The site also goes in the query: the CORS check must know it at preflight time.
       await api("POST", "/api/subscriptions", {
+        query: { site: CFG.site },
         body: { site: CFG.site, url: CFG.url, email: mail.value.trim(), kind: sel.value },
       });
       say(msg, t("subOk"));
     } catch (e) {
-      say(msg, errText(e), true);
+      say(msg, e.status === 404 || e.status === 405 ? t("subNA") : errText(e), true);
     }
   };
   return h(
