@@ -30,7 +30,6 @@ def create_app(test_config=None):
     register_request_hooks(app)
     register_commands(app)
     if not app.testing:
-        if not app.testing:
         configure_logger(app)
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
