@@ -6,8 +6,8 @@ import pytest
 from commentsvc.extensions import db
 from commentsvc.models import Comment
 from commentsvc.models import Thread
-from conftest import ORIGIN
-from conftest import PAGE
+from tests.helpers import ORIGIN
+from tests.helpers import PAGE
 
 
 def ids(listing):

@@ -3,8 +3,8 @@ import pytest
 
 from commentsvc.extensions import db
 from commentsvc.models import Comment
-from conftest import ORIGIN
-from conftest import PAGE
+from tests.helpers import ORIGIN
+from tests.helpers import PAGE
 
 
 def preflight(client, path, origin, method="POST"):

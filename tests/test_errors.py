@@ -4,8 +4,8 @@ import pytest
 from commentsvc import create_app
 from commentsvc.extensions import db
 from commentsvc.models import Comment
-from conftest import ORIGIN
-from conftest import PAGE
+from tests.helpers import ORIGIN
+from tests.helpers import PAGE
 
 
 def assert_error(response, status, code=None):

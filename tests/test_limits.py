@@ -5,9 +5,9 @@ import uuid
 import pytest
 
 from commentsvc import create_app
-from conftest import ORIGIN
-from conftest import PAGE
-from conftest import Reader
+from tests.helpers import ORIGIN
+from tests.helpers import PAGE
+from tests.helpers import Reader
 
 
 @pytest.fixture

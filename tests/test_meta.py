@@ -1,7 +1,7 @@
 """Avatars, the OpenAPI document and its docs page."""
 import re
 
-from conftest import PAGE
+from tests.helpers import PAGE
 
 
 def test_avatar_is_a_local_svg_identicon(reader, client):

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from commentsvc.extensions import db
 from commentsvc.models import Comment
 from commentsvc.models import Vote
-from conftest import ORIGIN
-from conftest import PAGE
+from tests.helpers import ORIGIN
+from tests.helpers import PAGE
 
 VOTER = "voter-token-for-tests-1"
 
