@@ -21,8 +21,7 @@ run: venv
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi sites ensure-demo
 	@echo "commentsvc on $(COMMENTSVC_PUBLIC_URL)  (demo page: $(COMMENTSVC_PUBLIC_URL)/demo)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 \
-		--access-logfile - wsgi:app
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 wsgi:app
 
 # Debian's Chromium for the browser tests (never a downloaded browser).
 chromium:

@@ -6,6 +6,8 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
+from .schemas import ErrorSchema
+
 
 class Base(DeclarativeBase):
     pass
@@ -16,10 +18,16 @@ def client_ip():
     return request.remote_addr or "unknown"
 
 
+class CommentsApi(Api):
+    """flask-smorest documenting our error envelope instead of its own."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 limiter = Limiter(key_func=client_ip)
-api = Api()
+api = CommentsApi()
 
 
 @limiter.request_filter
