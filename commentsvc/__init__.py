@@ -80,11 +80,14 @@ def register_extensions(app):
 def register_blueprints(app):
     """Mount the API (documented in OpenAPI) and the service pages."""
     from . import web
+    from .api import admin
     from .api import comments
     from .api import meta
     from .extensions import api
 
     api.register_blueprint(comments.bp)
+    api.register_blueprint(admin.bp)
+    app.register_blueprint(admin.page_bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(web.bp)
 

@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from . import cli_moderation
 from .services import sites as site_service
 
 sites_cli = AppGroup("sites", help="Create and list sites; rotate their admin tokens.")
@@ -78,3 +79,4 @@ def ensure_demo(public_url):
 
 def init_app(app: Flask):
     app.cli.add_command(sites_cli)
+    cli_moderation.init_app(app)

@@ -12,6 +12,7 @@ from .models import MODERATION_MODES
 from .models import utcnow
 from .schemas import AuthorSchema
 from .schemas import CommentSchema
+from .schemas import ErrorSchema
 from .schemas import StrictSchema
 from .schemas import Text
 from .services.urls import InvalidURL
@@ -63,6 +64,7 @@ class AdminCommentArgsSchema(SiteArgsSchema):
 
 
 class DeleteArgsSchema(StrictSchema):
+    site = fields.String(validate=validate.Length(1, 64))
     cascade = fields.Boolean(load_default=False)
 
 
@@ -119,7 +121,7 @@ class ThreadArgsSchema(SiteArgsSchema):
 
 
 class ThreadPatchSchema(StrictSchema):
-    locked = fields.Boolean(strict=True)
+    locked = fields.Boolean(truthy={True}, falsy={False})
     title = Text(single_line=True, allow_none=True, validate=validate.Length(0, 300))
 
     @validates_schema
@@ -159,6 +161,10 @@ class AuditArgsSchema(SiteArgsSchema):
 
 
 # Response schemas (documentation of what the admin API returns).
+
+
+class ErrorEnvelopeSchema(ErrorSchema):
+    """Our error envelope, under a name apart from flask-smorest's own "Error"."""
 
 
 class AdminAuthorSchema(AuthorSchema):
