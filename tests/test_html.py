@@ -1,38 +1,8 @@
 """Comment bodies come out inert: markdown subset rendered, then sanitized by nh3."""
-from html.parser import HTMLParser
-
 import pytest
 
-from commentsvc.services.render import ALLOWED_TAGS
 from commentsvc.services.render import render_markdown
-
-SAFE_SCHEMES = ("http://", "https://", "mailto:")
-
-
-class ActiveContentFinder(HTMLParser):
-    """Collects what a browser would treat as active: unknown tags, handlers, bad URLs."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.problems = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag not in ALLOWED_TAGS:
-            self.problems.append(f"tag {tag}")
-        for name, value in attrs:
-            if name.startswith("on") or name in {"style", "src", "srcset", "formaction"}:
-                self.problems.append(f"attribute {name}")
-            if name == "href" and not (value or "").lower().startswith(SAFE_SCHEMES):
-                self.problems.append(f"href {value}")
-            if tag == "a" and name == "rel" and value != "nofollow ugc noopener":
-                self.problems.append(f"rel {value}")
-
-
-def active_content(html):
-    finder = ActiveContentFinder()
-    finder.feed(html)
-    finder.close()
-    return finder.problems
+from tests.helpers import active_content
 
 ATTACKS = [
     "<script>alert(1)</script>",
