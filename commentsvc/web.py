@@ -155,13 +155,14 @@ def _sources(name):
 def get_asset(name):
     """The built asset, rebuilt only when one of its source files changed."""
     files, build, content_type = _sources(name)
+    key = (name, tuple(str(path) for path in files))
     stamp = tuple(os.stat(path).st_mtime_ns for path in files)
     with _cache_lock:
-        cached = _cache.get(name)
+        cached = _cache.get(key)
         if cached and cached[0] == stamp:
             return cached[1]
         asset = Asset(build(), max(stamp) / 1e9, content_type)
-        _cache[name] = (stamp, asset)
+        _cache[key] = (stamp, asset)
         return asset
 
 

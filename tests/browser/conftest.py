@@ -144,7 +144,7 @@ class Env:
         self.slug = self.make_site(slug, (self.hosts.origin,), **settings)[0]
         return self.slug
 
-    def page(self, path="/article", head="", body=ARTICLE, lang="en", **attrs):
+    def page(self, path="/article", head="", body=ARTICLE, html_lang="en", **attrs):
         """Register a host page embedding the widget; returns its URL."""
         self.n += 1
         attrs.setdefault("site", self.slug)
@@ -152,7 +152,7 @@ class Env:
             f'data-{k.replace("_", "-")}="{html.escape(str(v))}"' for k, v in attrs.items()
         )
         page = (
-            f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            f'<!doctype html><html lang="{html_lang}"><head><meta charset="utf-8">'
             f"<title>Test article {self.n}</title>{head}</head><body>"
             f'<main><article>{body}</article><div id="commentsvc"></div>'
             f'<script src="{self.service}/embed.js" {data} async></script></main>'
@@ -237,6 +237,22 @@ def env(app, live_server, host_pages, make_site, browser):
     allowed = (live_server, host_pages.origin, "data:", "about:")
     strays = [url for url in world.requests if not url.startswith(allowed)]
     assert not strays, strays
+
+
+METRICS = {}
+
+
+@pytest.fixture(scope="session")
+def metrics():
+    """Figures the tests measure; printed in the terminal summary (never asserted on time)."""
+    return METRICS
+
+
+def pytest_terminal_summary(terminalreporter):
+    if METRICS:
+        terminalreporter.section("commentsvc widget figures")
+        for name, value in METRICS.items():
+            terminalreporter.write_line(f"{name}: {value}")
 
 
 @pytest.fixture
