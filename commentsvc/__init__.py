@@ -82,10 +82,14 @@ def register_blueprints(app):
     from . import web
     from .api import admin
     from .api import comments
+    from .api import feeds
     from .api import meta
+    from .api import subscriptions
     from .extensions import api
 
     api.register_blueprint(comments.bp)
+    api.register_blueprint(subscriptions.bp)
+    api.register_blueprint(feeds.bp)
     api.register_blueprint(admin.bp)
     app.register_blueprint(admin.page_bp)
     app.register_blueprint(meta.bp)

@@ -6,6 +6,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from . import cli_moderation
+from . import cli_outbox
 from .services import sites as site_service
 
 sites_cli = AppGroup("sites", help="Create and list sites; rotate their admin tokens.")
@@ -79,4 +80,5 @@ def ensure_demo(public_url):
 
 def init_app(app: Flask):
     app.cli.add_command(sites_cli)
+    cli_outbox.init_app(app)
     cli_moderation.init_app(app)

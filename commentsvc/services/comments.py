@@ -22,6 +22,7 @@ from ..models import utcnow
 from ..security import keyed_hash
 from ..security import new_token
 from ..security import token_hash
+from . import notifications
 from .render import count_links
 from .render import render_markdown
 from .sites import check_page_url
@@ -304,6 +305,7 @@ def create_comment(site, url, data, ip, voter_token=None, page_id=None):
     db.session.add(comment)
     db.session.flush()
     touch_thread(thread.id, 1 if status == "approved" else 0)
+    notifications.comment_created(comment, data)
     db.session.commit()
     edit_until = comment.created_at + timedelta(seconds=site.edit_window_seconds)
     return comment, edit_token, edit_until
@@ -356,6 +358,7 @@ def remove_comment(comment):
     """Delete a comment: a tombstone while it has replies, else gone (with empty tombstones
     above it). Counts stay exact. The caller commits."""
     was_approved = comment.status == "approved"
+    notifications.comment_deleted(comment)
     has_replies = db.session.execute(
         select(exists().where(Comment.parent_id == comment.id))
     ).scalar()

@@ -30,6 +30,7 @@ from ..models import Subscription
 from ..models import Thread
 from ..models import Vote
 from ..models import utcnow
+from . import notifications
 from .comments import isoformat
 from .comments import public_view
 from .sites import validate_origin
@@ -200,7 +201,8 @@ def _set_status(comment, status, actor, action):
 
 def approve_comment(comment, actor):
     """Make a pending (or spam) comment public; the thread count moves +1."""
-    _set_status(comment, "approved", actor, "approve")
+    if _set_status(comment, "approved", actor, "approve") != "approved":
+        notifications.comment_published(comment)
     db.session.commit()
     return comment
 
@@ -319,6 +321,7 @@ def delete_comment(comment, actor, cascade=False):
     """
     ids = _subtree_ids(comment.id) if cascade else [comment.id]
     site_id, comment_id = comment.site_id, comment.id
+    notifications.comment_deleted(comment)
     _remove(ids)
     _audit(site_id, actor, "delete", {"comment_id": comment_id, "cascade": cascade,
                                       "ids": ids}, len(ids))
