@@ -81,6 +81,7 @@ def register_blueprints(app):
     """Mount the API (documented in OpenAPI) and the service pages."""
     from . import web
     from .api import admin
+    from .api import admin_io
     from .api import comments
     from .api import feeds
     from .api import meta
@@ -91,6 +92,7 @@ def register_blueprints(app):
     api.register_blueprint(subscriptions.bp)
     api.register_blueprint(feeds.bp)
     api.register_blueprint(admin.bp)
+    api.register_blueprint(admin_io.bp)
     app.register_blueprint(admin.page_bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(web.bp)

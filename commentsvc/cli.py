@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from . import cli_io
 from . import cli_moderation
 from . import cli_outbox
 from .services import sites as site_service
@@ -80,5 +81,6 @@ def ensure_demo(public_url):
 
 def init_app(app: Flask):
     app.cli.add_command(sites_cli)
+    cli_io.init_app(app)
     cli_outbox.init_app(app)
     cli_moderation.init_app(app)
