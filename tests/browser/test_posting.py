@@ -131,6 +131,7 @@ def test_edit_and_delete_inside_the_window(env):
     box.fill("Typo fixed in this comment")
     mine.get_by_role("button", name="Save").click()
     expect(page.locator(".cs-text", has_text="Typo fixed in this comment")).to_be_visible()
+    expect(comment(page, "Typo fixed").locator(".cs-ed")).to_have_text("(edited)")
     page.reload()
     env.rendered(page)
     fixed = comment(page, "Typo fixed")

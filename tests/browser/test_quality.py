@@ -147,11 +147,15 @@ def test_first_render_of_a_50_comment_thread(env, metrics):
     page = env.open()
     expect(page.locator(".cs-c")).to_have_count(50)
     expect(page.locator(".cs-count")).to_have_text("50 Comments")
-    ms = page.evaluate(
-        "performance.getEntriesByName('commentsvc:first-render')[0].duration"
+    ms, api_ms = page.evaluate(
+        """() => [performance.getEntriesByName('commentsvc:first-render')[0].duration,
+                  performance.getEntriesByType('resource')
+                      .find(e => e.name.includes('/api/comments')).duration]"""
     )
-    metrics["first render, 50 comments"] = f"{ms:.1f} ms after the script started"
-    print(f"first render of 50 comments: {ms:.1f} ms")
+    metrics["first render, 50 comments"] = (
+        f"{ms:.1f} ms after the script started (of which the API request: {api_ms:.1f} ms)"
+    )
+    print(f"first render of 50 comments: {ms:.1f} ms (API request {api_ms:.1f} ms)")
     assert ms > 0
 
 

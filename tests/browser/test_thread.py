@@ -128,6 +128,8 @@ def test_load_more_follows_the_cursor(env):
     more = page.get_by_role("button", name="Load more comments")
     more.click()
     expect(items).to_have_count(40)
+    # Keyboard focus continues at the first newly loaded comment.
+    expect(items.nth(20)).to_be_focused()
     more.click()
     expect(items).to_have_count(45)
     expect(more).to_be_hidden()

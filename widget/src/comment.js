@@ -164,6 +164,8 @@ function openEdit(c, li, body) {
       });
       const nc = (r && r.comment) || r || {};
       setHtml(body, nc.html);
+      const head = li.querySelector(":scope > .cs-box > .cs-head");
+      if (!head.querySelector(".cs-ed")) head.append(h("span", { class: "cs-ed" }, `(${t("edited")})`));
       const all = store.get("commentsvc:edit", {});
       if (all[c.id]) all[c.id].text = ta.value.trim();
       store.set("commentsvc:edit", all);

@@ -73,6 +73,8 @@ function commentForm(parent, onDone, onCancel) {
       });
       const c = r.comment;
       const edits = store.get("commentsvc:edit", {});
+      // Forget tokens whose window has closed; they are useless now.
+      for (const [id, e] of Object.entries(edits)) if (!(Date.parse(e.until) > Date.now())) delete edits[id];
       edits[c.id] = { token: r.edit_token, until: r.edit_until, text };
       store.set("commentsvc:edit", edits);
       ta.value = "";

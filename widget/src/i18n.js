@@ -106,15 +106,24 @@ const UNITS = [
   ["minute", 6e4],
 ];
 
+// Formatters are costly to build: one of each per language.
+let fmt = null;
+const formats = () =>
+  fmt && fmt.lang === LANG
+    ? fmt
+    : (fmt = {
+        lang: LANG,
+        rel: new Intl.RelativeTimeFormat(LANG, { numeric: "auto" }),
+        full: new Intl.DateTimeFormat(LANG, { dateStyle: "full", timeStyle: "short" }),
+      });
+
 // "17 days ago", "yesterday", "now" in the reader's language.
 const ago = (date) => {
-  const rtf = new Intl.RelativeTimeFormat(LANG, { numeric: "auto" });
   const diff = date - Date.now();
   for (const [unit, ms] of UNITS) {
-    if (Math.abs(diff) >= ms) return rtf.format(Math.round(diff / ms), unit);
+    if (Math.abs(diff) >= ms) return formats().rel.format(Math.round(diff / ms), unit);
   }
-  return rtf.format(0, "second");
+  return formats().rel.format(0, "second");
 };
 
-const fullDate = (date) =>
-  new Intl.DateTimeFormat(LANG, { dateStyle: "full", timeStyle: "short" }).format(date);
+const fullDate = (date) => formats().full.format(date);

@@ -57,8 +57,14 @@ function render(r, append) {
   if (!STATE.inline) setCount(th.count || 0);
   const frag = document.createDocumentFragment();
   for (const c of r.comments || []) frag.append(commentEl(c));
+  const first = frag.firstChild;
   if (append) UI.list.append(frag);
   else UI.list.replaceChildren(frag);
+  // After "load more", keyboard focus continues at the first new comment.
+  if (append && first) {
+    first.tabIndex = -1;
+    first.focus();
+  }
   STATE.cursor = r.next_cursor || null;
   UI.more.hidden = !STATE.cursor;
   UI.empty.hidden = UI.list.children.length > 0 || CFG.locked;
