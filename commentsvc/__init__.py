@@ -62,8 +62,10 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def register_extensions(app):
     """Bind the unbound extensions to this app."""
+    from .extensions import IdConverter
     from .extensions import api
     from .extensions import db
+    from .extensions import id_parameter_schema
     from .extensions import limiter
     from .extensions import migrate
 
@@ -74,7 +76,9 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..",
                                                      "migrations"))
     limiter.init_app(app)
+    app.url_map.converters["id"] = IdConverter
     api.init_app(app)
+    api.register_converter(IdConverter, id_parameter_schema)
 
 
 def register_blueprints(app):

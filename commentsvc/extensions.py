@@ -6,6 +6,9 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
+from werkzeug.routing import IntegerConverter
+
+from .schemas import MAX_ID
 from .schemas import ErrorSchema
 
 
@@ -22,6 +25,17 @@ class CommentsApi(Api):
     """flask-smorest documenting our error envelope instead of its own."""
 
     ERROR_SCHEMA = ErrorSchema
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a row id, 1..2**31-1; anything else can't match a row, so it is a 404."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+def id_parameter_schema(converter):
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 db = SQLAlchemy(model_class=Base)

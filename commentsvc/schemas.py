@@ -9,6 +9,9 @@ from marshmallow import pre_load
 from marshmallow import validate
 
 SORTS = ("oldest", "newest", "votes")
+# Ids are 32-bit integer columns on PostgreSQL; anything larger can't exist.
+MAX_ID = 2**31 - 1
+ID_RANGE = validate.Range(1, MAX_ID)
 # Bidi overrides and isolates let a name display as something else; zero-width joins too.
 _INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -88,7 +91,7 @@ class CommentCreateSchema(StrictSchema):
             lambda url: _URL_UNSAFE.search(url) is None or _fail("Not a valid URL."),
         ]
     )
-    parent_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1))
+    parent_id = fields.Integer(strict=True, allow_none=True, validate=ID_RANGE)
     anchor = fields.Nested(AnchorSchema, allow_none=True)
     title = OptionalText(validate=validate.Length(0, 300))
     notify = fields.String(allow_none=True, validate=validate.OneOf(("thread", "replies")))

@@ -103,7 +103,7 @@ class Comments(MethodView):
         return response
 
 
-@bp.route("/comments/<int:comment_id>")
+@bp.route("/comments/<id:comment_id>")
 class CommentItem(MethodView):
     @bp.arguments(CommentEditSchema)
     @bp.response(200, CommentSchema)
@@ -125,7 +125,7 @@ class CommentItem(MethodView):
         return current_app.response_class(status=204)
 
 
-@bp.route("/comments/<int:comment_id>/vote", methods=["PUT"])
+@bp.route("/comments/<id:comment_id>/vote", methods=["PUT"])
 @limiter.limit(_limit("VOTE"))
 @bp.arguments(VoteSchema)
 @bp.response(200, VoteResultSchema)
