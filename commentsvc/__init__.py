@@ -93,8 +93,6 @@ def register_blueprints(app):
     from .extensions import api
 
     api.register_blueprint(comments.bp)
-    api.register_blueprint(admin.bp)
-    app.register_blueprint(admin.page_bp)
     api.register_blueprint(subscriptions.bp)
     api.register_blueprint(feeds.bp)
     api.register_blueprint(admin.bp)
