@@ -42,11 +42,13 @@ def seed_demo(env):
     return ids
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_demo_page_screenshot(env, artifacts, scheme):
+@pytest.mark.parametrize("name, scheme, width", [
+    ("light", "light", 1100), ("dark", "dark", 1100), ("mobile", "light", 390),
+])
+def test_demo_page_screenshot(env, artifacts, name, scheme, width):
     seed_demo(env)
     page = env.open(f"{env.service}/demo", color_scheme=scheme,
-                    viewport={"width": 1100, "height": 900})
+                    viewport={"width": width, "height": 900})
     expect(page.locator(".cs-count")).to_have_text("6 Comments")
     expect(page.locator(".byline [data-commentsvc-count]")).to_have_text("6 Comments")
     expect(page.locator(".cs-c")).to_have_count(6)
@@ -55,8 +57,8 @@ def test_demo_page_screenshot(env, artifacts, scheme):
     expect(page.locator(".cs-c").first.locator(".cs-up").first).to_have_attribute(
         "aria-pressed", "true")
     page.evaluate("document.fonts.ready")
-    path = artifacts / f"demo-{scheme}.png"
+    path = artifacts / f"demo-{name}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 20_000
     widget = page.locator("#commentsvc")
-    widget.screenshot(path=str(artifacts / f"demo-widget-{scheme}.png"))
+    widget.screenshot(path=str(artifacts / f"demo-widget-{name}.png"))

@@ -225,7 +225,17 @@ def test_subscribe_explains_the_outcome(env):
     body = json.loads(req.value.post_data)
     assert body == {"site": env.slug, "url": env.url, "email": "reader@example.org",
                     "kind": "replies"}
-    # Whatever the answer (202, or an error while the endpoint is missing), it is in words.
     expect(sub.locator(".cs-msg")).to_have_text(
-        re.compile(r"confirm the link|not available|could not|wrong|unknown|Too many", re.I)
+        "Almost done: please confirm the link we just emailed you."
     )
+    expect(sub.locator(".cs-msg")).not_to_have_class(re.compile("cs-err"))
+
+
+def test_subscribe_error_is_shown_in_words(env):
+    env.site()
+    env.page()
+    page = env.open()
+    sub = page.locator("form.cs-sub")
+    sub.get_by_label("Email for notifications").fill("not-an-email")
+    sub.get_by_role("button", name="Subscribe").click()
+    expect(sub.locator(".cs-err")).to_have_text(re.compile(r"^Please check the form: Email: .+"))

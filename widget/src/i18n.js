@@ -51,7 +51,6 @@ const EN = {
   up: "Vote up",
   down: "Vote down",
   more: "Load more comments",
-  loading: "Loading comments…",
   empty: "Be the first to comment.",
   locked: "Comments are closed.",
   quote: "Commenting on",
