@@ -119,6 +119,7 @@ class Gunicorn:
             "--chdir", str(REPO),
             "--log-level", "warning",
             "--timeout", "60",
+            "--no-control-socket",
         ]
         if args.threads > 1:
             command += ["--worker-class", "gthread", "--threads", str(args.threads)]
