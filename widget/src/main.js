@@ -1,5 +1,5 @@
 // main.js: entry. Reads the <script data-*> options, mounts a shadow root and renders
-// the thread. One global at most (window.commentsvc), no cookies, no third parties.
+// the thread. No globals (everything lives in one IIFE), no cookies, no third parties.
 
 const SCRIPT = document.currentScript || document.querySelector("script[data-site][src*='embed']");
 const D = SCRIPT.dataset;
@@ -15,7 +15,7 @@ const CFG = {
   locked: false,
   anchor: null,
 };
-const STATE = { sort: ["newest", "votes"].includes(D.sort) ? D.sort : "oldest", inline: false, cursor: null, count: 0 };
+const STATE = { sort: ["newest", "votes"].includes(D.sort) ? D.sort : "oldest", inline: false, cursor: null, count: 0, seq: 0 };
 let ROOT;
 let UI;
 
@@ -71,16 +71,22 @@ function render(r, append) {
 }
 
 async function load(append, pending) {
+  // Only the latest request renders (a reader may switch tabs faster than the network).
+  const seq = ++STATE.seq;
   UI.more.disabled = true;
   UI.list.setAttribute("aria-busy", "true");
   try {
-    render(await (pending || fetchPage(append)), append);
+    const r = await (pending || fetchPage(append));
+    if (seq !== STATE.seq) return;
+    render(r, append);
     say(UI.status, "");
   } catch (e) {
-    say(UI.status, `${t("errLoad")} ${errText(e)}`, true);
+    if (seq === STATE.seq) say(UI.status, `${t("errLoad")} ${errText(e)}`, true);
   } finally {
-    UI.more.disabled = false;
-    UI.list.removeAttribute("aria-busy");
+    if (seq === STATE.seq) {
+      UI.more.disabled = false;
+      UI.list.removeAttribute("aria-busy");
+    }
   }
 }
 
