@@ -70,7 +70,7 @@ function commentEl(c) {
   for (const r of c.replies || []) replies.append(commentEl(r));
   if (c.status === "deleted") {
     li.classList.add("cs-gone");
-    li.append(h("div", { class: "cs-box" }, h("p", { class: "cs-tomb" }, t("deleted"))), replies);
+    li.append(h("div", { class: "cs-av" }), h("div", { class: "cs-box" }, h("p", { class: "cs-tomb" }, t("deleted"))), replies);
     return li;
   }
   const a = c.author || {};
@@ -86,7 +86,7 @@ function commentEl(c) {
     "div",
     { class: "cs-foot" },
     voteBox(c, li),
-    CFG.locked
+    CFG.locked || c.status === "pending"
       ? null
       : h("button", { type: "button", class: "cs-link", onclick: () => openReply(c, li) }, icon(I_REPLY), t("reply")),
     tools
