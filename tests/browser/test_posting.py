@@ -176,6 +176,8 @@ def test_edit_controls_vanish_when_the_window_closes(env):
     expect(mine.get_by_role("button", name="Edit")).to_be_visible()
     page.clock.fast_forward("14:00")
     expect(mine.get_by_role("button", name="Delete")).to_be_visible()
+    # Relative dates keep up while the page stays open.
+    expect(mine.locator(".cs-date")).to_have_text("14 minutes ago")
     page.clock.fast_forward("01:30")  # past the site's 15-minute window
     expect(mine.get_by_role("button", name="Edit")).to_have_count(0)
     expect(mine.get_by_role("button", name="Delete")).to_have_count(0)
@@ -195,6 +197,7 @@ def test_held_comment_shows_the_moderation_notice(env):
     )
     held = comment(page, "Please approve me")
     expect(held.locator(".cs-badge")).to_have_text("Your comment is awaiting moderation.")
+    expect(held.get_by_role("button", name="Reply")).to_have_count(0)  # can't reply yet
     # Held comments are not counted.
     expect(page.locator(".cs-count")).to_have_text("0 Comments")
     cid = int(held.get_attribute("data-id"))

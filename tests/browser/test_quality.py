@@ -1,6 +1,8 @@
 """Qualities: keyboard, axe-core, shadow DOM isolation, size, first render, i18n, themes."""
 import gzip
+import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -8,6 +10,7 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 PROMPT = "Would love your thoughts, please comment."
+WIDGET = Path(__file__).resolve().parents[2] / "widget"
 SIZE_BUDGET = 10 * 1024
 INNER_FOCUS = "() => document.getElementById('commentsvc').shadowRoot.activeElement"
 
@@ -49,10 +52,15 @@ def test_keyboard_only_post_and_vote_with_visible_focus(env):
     expect(page.locator(up)).to_have_attribute("aria-pressed", "false")
     expect(page.locator(up)).to_have_text(re.compile(r"up\s*0$"))
 
-    # Reply by keyboard: Enter on Reply focuses the reply box; Escape-free Cancel returns.
-    tab_to(page, f".cs-c[data-id='{other}'] > .cs-box .cs-foot .cs-link")
+    # Reply by keyboard: Enter on Reply focuses the reply box; Escape closes it again
+    # and returns focus to Reply.
+    reply = f".cs-c[data-id='{other}'] > .cs-box .cs-foot .cs-link"
+    tab_to(page, reply)
     page.keyboard.press("Enter")
     assert page.evaluate(f"() => ({INNER_FOCUS})().getAttribute('name')") == "text"
+    page.keyboard.press("Escape")
+    expect(page.locator("form.cs-rform")).to_have_count(0)
+    expect(page.locator(reply)).to_be_focused()
 
     # No cookies anywhere: none set, none sent.
     assert page.context.cookies() == []
@@ -181,6 +189,21 @@ def test_ukrainian_from_the_page_language_uses_plural_rules(env, n, text):
     page = env.open()
     expect(page.locator(".cs-count")).to_have_text(text)
     expect(page.get_by_role("button", name="Найпопулярніші")).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "es", "uk"])
+def test_each_language_file_is_fetched_and_used(env, lang):
+    strings = json.loads((WIDGET / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+    env.site()
+    env.page(lang=lang)
+    env.seed("one")
+    env.seed("two")
+    page = env.open()
+    expect(page.get_by_role("button", name=strings["votes"])).to_be_visible()
+    expect(page.get_by_placeholder(strings["prompt"])).to_be_visible()
+    expect(page.locator(".cs-count")).to_have_text(re.compile(r"^2 \S"))
+    expect(page.locator(".cs")).to_have_attribute("lang", lang)
+    assert any(url.endswith(f"/i18n/{lang}.json") for url in env.requests)
 
 
 def test_unsupported_language_falls_back_to_english(env):

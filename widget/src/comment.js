@@ -140,6 +140,7 @@ function openReply(c, li) {
     },
     close
   );
+  f.addEventListener("keydown", (ev) => ev.key === "Escape" && close());
   box.append(f);
   f.querySelector("textarea").focus();
 }

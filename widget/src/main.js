@@ -207,6 +207,10 @@ async function start() {
   setCount(0);
   await load(false, first);
   performance.measure("commentsvc:first-render", "commentsvc:start");
+  // Keep "3 minutes ago" true while the page stays open.
+  setInterval(() => {
+    for (const el of ROOT.querySelectorAll("time")) el.textContent = ago(new Date(el.dateTime));
+  }, 60000);
 }
 
 performance.mark("commentsvc:start");
