@@ -11,12 +11,14 @@ from flask.cli import AppGroup
 from marshmallow import ValidationError
 
 from .errors import ApiError
+from .schemas import MAX_ID
 from .schemas_admin import BanCreateSchema
 from .schemas_admin import PurgeSchema
 from .services import moderation
 from .services.sites import get_site
 
 ACTOR = "cli"
+ID = click.IntRange(1, MAX_ID)
 
 comments_cli = AppGroup("comments", help="Moderate comments: list, approve, spam, delete, "
                                             "purge.")
@@ -57,7 +59,7 @@ def _comment_line(view):
 @click.option("--url", help="Only this thread (page URL).")
 @click.option("--q", help="Text search in text, author name and email.")
 @click.option("--author-email")
-@click.option("--ip-of", type=int, help="Same IP as this comment id.")
+@click.option("--ip-of", type=ID, help="Same IP as this comment id.")
 @click.option("--limit", type=click.IntRange(1, 100), default=50, show_default=True)
 @click.option("--cursor", help="next_cursor of the previous page.")
 @_json_option
@@ -76,7 +78,7 @@ def list_comments(site, limit, cursor, as_json, **filters):
 
 def _status_command(name, action, help_text):
     @comments_cli.command(name, help=help_text)
-    @click.argument("comment_ids", nargs=-1, type=int, required=True)
+    @click.argument("comment_ids", nargs=-1, type=ID, required=True)
     @_json_option
     @_reports_errors
     def command(comment_ids, as_json):
@@ -96,7 +98,7 @@ _status_command("spam", moderation.mark_spam, "Mark comments as spam: hidden at 
 
 
 @comments_cli.command("delete")
-@click.argument("comment_id", type=int)
+@click.argument("comment_id", type=ID)
 @click.option("--cascade", is_flag=True, help="Delete the replies too (else they stay under "
                                              "a tombstone).")
 @_json_option
@@ -110,9 +112,9 @@ def delete_comment(comment_id, cascade, as_json):
 
 @comments_cli.command("purge")
 @click.option("--site", required=True, help="Site slug.")
-@click.option("--id", "comment_ids", type=int, multiple=True, help="Comment id (repeatable).")
+@click.option("--id", "comment_ids", type=ID, multiple=True, help="Comment id (repeatable).")
 @click.option("--author-email")
-@click.option("--ip-of", type=int, help="Same IP as this comment id.")
+@click.option("--ip-of", type=ID, help="Same IP as this comment id.")
 @click.option("--url", help="All comments of this thread (page URL).")
 @click.option("--since", help="Created at or after (ISO 8601; UTC when no offset).")
 @click.option("--until", help="Created before (ISO 8601).")
@@ -144,7 +146,7 @@ def purge(site, dry_run, yes, as_json, **filters):
 
 @bans_cli.command("add")
 @click.option("--site", required=True, help="Site slug.")
-@click.option("--ip-of", type=int, help="Ban the IP of this comment id.")
+@click.option("--ip-of", type=ID, help="Ban the IP of this comment id.")
 @click.option("--email", "author_email", help="Ban this author email.")
 @click.option("--reason")
 @click.option("--expires", "expires_at", help="Expiry (ISO 8601); default never.")
@@ -177,7 +179,7 @@ def list_bans(site, as_json):
 
 @bans_cli.command("lift")
 @click.option("--site", required=True, help="Site slug.")
-@click.argument("ban_id", type=int)
+@click.argument("ban_id", type=ID)
 @_reports_errors
 def lift_ban(site, ban_id):
     """Lift a ban."""

@@ -10,6 +10,7 @@ from marshmallow import validates_schema
 from .models import COMMENT_STATUSES
 from .models import MODERATION_MODES
 from .models import utcnow
+from .schemas import ID_RANGE
 from .schemas import AuthorSchema
 from .schemas import CommentSchema
 from .schemas import ErrorSchema
@@ -39,7 +40,7 @@ PageURL = fields.String(validate=[validate.Length(1, 2048), _page_url])
 PageID = fields.String(validate=validate.Length(1, 200))
 Status = fields.String(validate=validate.OneOf(COMMENT_STATUSES))
 Email = fields.String(validate=[validate.Length(1, 254), validate.Email()])
-CommentID = fields.Integer(strict=True, validate=validate.Range(1))
+CommentID = fields.Integer(strict=True, validate=ID_RANGE)
 Cursor = fields.String(validate=validate.Length(1, 200))
 Moment = fields.AwareDateTime(default_timezone=UTC, allow_none=True)
 
@@ -58,7 +59,7 @@ class AdminCommentArgsSchema(SiteArgsSchema):
     page_id = PageID
     q = fields.String(validate=validate.Length(1, 200))
     author_email = fields.String(validate=validate.Length(1, 254))
-    ip_of = fields.Integer(validate=validate.Range(1))
+    ip_of = fields.Integer(validate=ID_RANGE)
     limit = _page_size()
     cursor = Cursor
 

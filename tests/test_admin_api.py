@@ -205,13 +205,24 @@ def test_revoked_token_is_refused(app, world, admin, target):
     assert admin.comments()["comments"][0]["id"] == target["cid"]
 
 
-def test_unknown_ids_are_404(admin, target):
-    for method, path in [("POST", "/api/admin/comments/999999/approve"),
-                         ("POST", "/api/admin/comments/999999/spam"),
-                         ("DELETE", "/api/admin/comments/999999"),
-                         ("DELETE", "/api/admin/bans/999999")]:
-        response = admin.request(method, path)
+@pytest.mark.parametrize("unknown", [999999, 2**40])
+def test_unknown_ids_are_404(admin, target, unknown):
+    for method, path in [("POST", "/api/admin/comments/{}/approve"),
+                         ("POST", "/api/admin/comments/{}/spam"),
+                         ("DELETE", "/api/admin/comments/{}"),
+                         ("DELETE", "/api/admin/bans/{}")]:
+        response = admin.request(method, path.format(unknown))
         assert response.status_code == 404, (method, path)
+
+
+def test_ids_beyond_the_column_range_are_invalid(admin, target):
+    huge = 2**40
+    assert admin.request("GET", "/api/admin/comments",
+                         {"site": "blog", "ip_of": huge}).status_code == 400
+    assert admin.purge(ip_of=huge).status_code == 422
+    assert admin.purge(comment_ids=[huge]).status_code == 422
+    assert admin.request("POST", "/api/admin/bans",
+                         body={"site": "blog", "ip_of": huge}).status_code == 422
 
 
 # Listing and searching

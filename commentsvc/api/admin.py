@@ -88,27 +88,27 @@ def list_comments(site, **filters):
     return jsonify(moderation.list_for_moderation(require_site_admin(site), **filters))
 
 
-@bp.route("/comments/<int:comment_id>/approve", methods=["POST"])
-@documented(401, 404, 409)
-@bp.response(200, AdminCommentSchema)
-@accepts_any_body
-def approve(comment_id):
-    """Approve a pending or spam comment: it becomes public and the thread count moves +1."""
-    comment = moderation.approve_comment(_comment(comment_id), g.admin_actor)
-    return jsonify(moderation.admin_view_of(comment))
+def _status_route(action, change, doc):
+    """POST /comments/<id>/<action>: a status change, answered with the comment (no body)."""
+    def view(comment_id):
+        comment = change(_comment(comment_id), g.admin_actor)
+        return jsonify(moderation.admin_view_of(comment))
+
+    view.__name__, view.__doc__ = action, doc
+    view = bp.response(200, AdminCommentSchema)(accepts_any_body(view))
+    bp.route(f"/comments/<id:comment_id>/{action}", methods=["POST"])(
+        documented(401, 404, 409)(view)
+    )
 
 
-@bp.route("/comments/<int:comment_id>/spam", methods=["POST"])
-@documented(401, 404, 409)
-@bp.response(200, AdminCommentSchema)
-@accepts_any_body
-def spam(comment_id):
-    """Mark a comment as spam: hidden from the public at once, count -1 if it was approved."""
-    comment = moderation.mark_spam(_comment(comment_id), g.admin_actor)
-    return jsonify(moderation.admin_view_of(comment))
+_status_route("approve", moderation.approve_comment,
+              "Approve a pending or spam comment: it becomes public and the count moves +1.")
+_status_route("spam", moderation.mark_spam,
+              "Mark a comment as spam: hidden from the public at once, count -1 if it was "
+              "approved.")
 
 
-@bp.route("/comments/<int:comment_id>", methods=["DELETE"])
+@bp.route("/comments/<id:comment_id>", methods=["DELETE"])
 @documented(400, 401, 404)
 @bp.arguments(DeleteArgsSchema, location="query", error_status_code=400, as_kwargs=True)
 @bp.response(204)
@@ -161,7 +161,7 @@ class Bans(MethodView):
         return response
 
 
-@bp.route("/bans/<int:ban_id>", methods=["DELETE"])
+@bp.route("/bans/<id:ban_id>", methods=["DELETE"])
 @documented(401, 404)
 @bp.response(204)
 def lift_ban(ban_id):

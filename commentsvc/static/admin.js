@@ -137,19 +137,23 @@
     var meta = el("div", { className: "meta" }, [
       title,
       el("span", { text: comment.author.email || "no email" }),
-      el("span", { title: comment.ip_hash || "", text: "IP " + (comment.ip_hash || "-").slice(0, 10) }),
-      el("time", { datetime: comment.created_at, text: new Date(comment.created_at).toLocaleString() }),
+      el("span", { title: comment.ip_hash || "",
+                   text: "IP " + (comment.ip_hash || "-").slice(0, 10) }),
+      el("time", { datetime: comment.created_at,
+                   text: new Date(comment.created_at).toLocaleString() }),
       el("span", { className: "status", text: comment.status }),
       safeLink(comment.thread.url),
     ]);
     var actions = el("div", { className: "actions" });
-    var item = el("li", { className: "comment", "data-id": comment.id, "data-status": comment.status,
-                          "aria-labelledby": title.id },
+    var item = el("li", { className: "comment", "data-id": comment.id,
+                          "data-status": comment.status, "aria-labelledby": title.id },
                   [meta, el("div", { className: "text", text: comment.text }), actions]);
 
     function button(label, run, danger) {
-      var node = el("button", { type: "button", text: label,
-                                "aria-label": label + ": comment " + comment.id + " by " + author });
+      var node = el("button", {
+        type: "button", text: label,
+        "aria-label": label + ": comment " + comment.id + " by " + author,
+      });
       if (danger) node.className = "danger";
       node.addEventListener("click", function () {
         node.disabled = true;
@@ -159,7 +163,9 @@
     }
 
     if (comment.status !== "deleted") {
-      if (comment.status !== "approved") button("Approve", function () { return act(comment, "approve"); });
+      if (comment.status !== "approved") {
+        button("Approve", function () { return act(comment, "approve"); });
+      }
       if (comment.status !== "spam") button("Spam", function () { return act(comment, "spam"); });
     }
     button("Delete", function () { return remove(comment); }, true);
