@@ -21,7 +21,8 @@ run: venv
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi sites ensure-demo
 	@echo "commentsvc on $(COMMENTSVC_PUBLIC_URL)  (demo page: $(COMMENTSVC_PUBLIC_URL)/demo)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 wsgi:app
+	COMMENTSVC_OUTBOX_THREAD=$${COMMENTSVC_OUTBOX_THREAD:-1} \
+		$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 wsgi:app
 
 # Debian's Chromium for the browser tests (never a downloaded browser).
 chromium:
