@@ -30,8 +30,10 @@ from .records import ThreadRecord
 
 BATCH = 500
 MAX_WARNINGS = 20
-_INSERT = insert(Comment.__table__).returning(Comment.__table__.c.id,
-                                              sort_by_parameter_order=True)
+# Rows come back unordered (ordering them would cost one INSERT per row on SQLite);
+# the external id says which is which.
+_INSERT = insert(Comment.__table__).returning(Comment.__table__.c.external_id,
+                                              Comment.__table__.c.id)
 
 
 def _chunks(items, size=BATCH):
@@ -134,9 +136,9 @@ class Loader:
             released = []
             for chunk in _chunks(records):
                 rows = [self._row(record) for record in chunk]
-                ids = db.session.execute(_INSERT, rows).scalars().all()
-                for record, row, new_id in zip(chunk, rows, ids, strict=True):
-                    self.known[record.external_id] = (new_id, row["thread_id"],
+                ids = dict(db.session.execute(_INSERT, rows).all())
+                for record, row in zip(chunk, rows, strict=True):
+                    self.known[record.external_id] = (ids[record.external_id], row["thread_id"],
                                                       row["root_id"], row["depth"])
                     self.touched.add(row["thread_id"])
                     self.statuses[record.status] += 1
