@@ -15,21 +15,18 @@ from marshmallow import fields
 from marshmallow import validate
 
 from ..errors import ApiError
-from ..schemas import ErrorSchema
 from ..schemas import StrictSchema
 from ..services.export import ExportSchema
 from ..services.export import iter_export
 from ..services.importers import FORMATS
 from ..services.importers import import_file
+from .admin import documented
 from .auth import require_site_admin
 from .requests import accepts_any_body
 
 bp = Blueprint("admin_io", __name__, url_prefix="/api/admin",
                description="Import from Disqus, WordPress/wpDiscuz, Isso; full export")
 
-# Uploads are far larger than the 64 KiB other requests may send; COMMENTSVC config
-# IMPORT_MAX_BYTES overrides this for the import endpoint only.
-IMPORT_MAX_BYTES = 1024 * 1024 * 1024
 COPY_CHUNK = 1024 * 1024
 UPLOAD_TYPES = ("application/xml", "application/json", "application/vnd.sqlite3",
                 "application/octet-stream")
@@ -62,23 +59,15 @@ class ImportResultSchema(Schema):
     warnings = fields.List(fields.String())
 
 
-def _errors(*statuses):
-    """Document the error responses of a view."""
-    def decorate(view):
-        for status in statuses:
-            view = bp.alt_response(status, schema=ErrorSchema)(view)
-        return view
-    return decorate
-
-
 @contextmanager
 def _uploaded_file():
     """The request body copied to a temporary file (readers stream it; SQLite needs a path).
 
     :raise ApiError 400: empty body
-    :raise 413: body larger than IMPORT_MAX_BYTES
+    :raise 413: body larger than COMMENTSVC_IMPORT_MAX_BYTES
     """
-    request.max_content_length = current_app.config.get("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES)
+    # Export files are far larger than the 64 KiB other requests may send.
+    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
     handle = tempfile.NamedTemporaryFile(prefix="commentsvc-import-", delete=False)
     try:
         with handle:
@@ -94,7 +83,7 @@ def _uploaded_file():
 @bp.route("/export")
 @bp.arguments(SiteArgsSchema, location="query", error_status_code=400)
 @bp.response(200, ExportSchema)
-@_errors(401, 403)
+@documented(401, 403)
 def export(args):
     """Full export of a site: threads, comments with private fields, aggregated votes.
 
@@ -118,7 +107,7 @@ def export(args):
                 for kind in UPLOAD_TYPES},
 })
 @bp.response(200, ImportResultSchema)
-@_errors(400, 401, 403, 413, 422)
+@documented(400, 401, 403, 413, 422)
 @accepts_any_body
 def import_comments(args):
     """Import an export file into a site; idempotent (re-imports skip what exists).
