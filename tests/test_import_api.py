@@ -154,29 +154,18 @@ def test_an_invalid_record_rolls_back_the_whole_import(client, blog, app):
     assert table_sizes(app) == (0, 0)  # the 5 posts before it were written, then undone
 
 
-def test_a_reply_on_another_page_than_its_parent_is_refused(client, blog, app):
-    body = DISQUS.replace(b'<thread dsq:id="201"/>\n    <parent dsq:id="9999"/>',
-                          b'<thread dsq:id="201"/>\n    <parent dsq:id="1001"/>')
-    response = upload(client, blog, "disqus", body)
+@pytest.mark.parametrize("old, new, record", [
+    (b'<parent dsq:id="9999"/>', b'<parent dsq:id="1001"/>', "disqus:1010"),
+    (b'<post dsq:id="1009">', b'<post dsq:id="1001">', "disqus:1001"),
+    (b"<link>https://blog.example.org/2013/06/closed</link>",
+     b"<link>ftp://blog.example.org/closed</link>", "thread 201"),
+], ids=["reply on another page than its parent", "duplicate id", "unusable thread link"])
+def test_the_offending_record_is_named_and_nothing_imported(client, blog, app, old, new,
+                                                            record):
+    assert DISQUS.count(old) == 1
+    response = upload(client, blog, "disqus", DISQUS.replace(old, new))
     assert response.status_code == 422
-    assert error_of(response)["fields"]["record"] == ["disqus:1010"]
-    assert table_sizes(app) == (0, 0)
-
-
-def test_duplicate_ids_in_one_file_are_refused(client, blog, app):
-    body = DISQUS.replace(b'<post dsq:id="1009">', b'<post dsq:id="1001">')
-    response = upload(client, blog, "disqus", body)
-    assert response.status_code == 422
-    assert error_of(response)["fields"]["record"] == ["disqus:1001"]
-    assert table_sizes(app) == (0, 0)
-
-
-def test_a_thread_with_an_unusable_link_is_named(client, blog, app):
-    body = DISQUS.replace(b"<link>https://blog.example.org/2013/06/closed</link>",
-                          b"<link>ftp://blog.example.org/closed</link>")
-    response = upload(client, blog, "disqus", body)
-    assert response.status_code == 422
-    assert error_of(response)["fields"]["record"] == ["thread 201"]
+    assert error_of(response)["fields"]["record"] == [record]
     assert table_sizes(app) == (0, 0)
 
 
