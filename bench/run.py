@@ -64,6 +64,7 @@ class Result:
     p99_ms: float
     errors: int
     requests: int
+    cpu_ms: float = 0.0
     target: str = ""
 
 
@@ -129,16 +130,16 @@ class Gunicorn:
             start_new_session=True,
         )
 
-    def wait_ready(self, path="/", timeout=30):
+    def wait_ready(self, path="/", timeout=60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}; "
                                    f"see {self.log.name}")
             try:
-                with urllib.request.urlopen(self.base + path, timeout=2):
+                with urllib.request.urlopen(self.base + path, timeout=10):
                     return
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not answer within {timeout}s; see {self.log.name}")
 
@@ -148,6 +149,17 @@ class Gunicorn:
             return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
         except OSError:
             return []
+
+    def cpu_seconds(self):
+        """User + system CPU time the workers have used so far."""
+        ticks = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mb(self):
         """Peak resident set (VmHWM) of each worker, in MiB."""
@@ -277,6 +289,14 @@ def preflight(base, case):
     return headers, body
 
 
+def measure(server, case, args):
+    """Load one case; also charge the workers' CPU time to its requests."""
+    cpu_before = server.cpu_seconds()
+    result = run_wrk(server.base, case, args)
+    result.cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / max(result.requests, 1)
+    return result
+
+
 def run_wrk(base, case, args):
     command = [
         "wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s",
@@ -343,16 +363,17 @@ def print_table(results, ceiling, rss, args, backend):
     print()
     print(f"commentsvc bench: {backend}; gunicorn {workers}; wrk 1 thread, "
           f"{args.connections} connections, {args.duration} s per case")
-    print(f"machine: {machine_line()}")
+    print(f"machine: {machine_line()}; load average before the run: {args.load_before}")
     print()
-    print("| case | req/s | p50 ms | p99 ms | errors | vs ceiling | target |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print("| case | req/s | p50 ms | p99 ms | errors | vs ceiling | worker CPU ms/req | target |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     for result in [*results, ceiling]:
         if result is None:
             continue
         ratio = f"{result.rps / ceiling.rps:.0%}" if ceiling else "-"
         print(f"| {result.case.label} | {result.rps:,.0f} | {result.p50_ms:.2f} | "
-              f"{result.p99_ms:.2f} | {result.errors} | {ratio} | {result.target} |")
+              f"{result.p99_ms:.2f} | {result.errors} | {ratio} | {result.cpu_ms:.2f} | "
+              f"{result.target} |")
     print()
     for name, peaks in rss.items():
         shown = ", ".join(f"{p:.0f}" for p in peaks) or "n/a"
@@ -368,6 +389,7 @@ def main(argv=None):
     if args.postgres:
         check_redis(args.redis_url)
     backend = "PostgreSQL + Redis" if args.postgres else "SQLite (WAL)"
+    args.load_before = " ".join(f"{value:.1f}" for value in os.getloadavg())
     tmp = Path(tempfile.mkdtemp(prefix="commentsvc-bench-"))
     database = Database(args, tmp)
     servers = []
@@ -397,7 +419,7 @@ def main(argv=None):
                 continue
             preflight(service.base, case)
             print(f"  {case.label} ...", flush=True)
-            results.append(run_wrk(service.base, case, args))
+            results.append(measure(service, case, args))
         rss = {"service": service.peak_rss_mb()}
         service.stop()
 
@@ -409,7 +431,7 @@ def main(argv=None):
         servers.append(ceiling_server)
         ceiling_server.wait_ready("/")
         print("  ceiling ...", flush=True)
-        ceiling = run_wrk(ceiling_server.base, Case(
+        ceiling = measure(ceiling_server, Case(
             "ceiling", "ceiling: minimal WSGI app, case 1's bytes", "/",
             headers={"Accept-Encoding": "gzip"}), args)
         rss["ceiling"] = ceiling_server.peak_rss_mb()
@@ -421,10 +443,10 @@ def main(argv=None):
             Path(args.json_path).write_text(json.dumps({
                 "backend": backend, "machine": machine_line(), "workers": args.workers,
                 "threads": args.threads, "connections": args.connections,
-                "duration": args.duration, "peak_rss_mib": rss,
+                "duration": args.duration, "peak_rss_mib": rss, "load": args.load_before,
                 "rows": [{"case": r.case.key, "label": r.case.label, "rps": r.rps,
                           "p50_ms": r.p50_ms, "p99_ms": r.p99_ms, "errors": r.errors,
-                          "requests": r.requests} for r in [*results, ceiling]],
+                          "requests": r.requests, "cpu_ms": r.cpu_ms} for r in [*results, ceiling]],
             }, indent=2))
         failed = [r.case.key for r in results if r.errors]
         return 1 if failed else 0
