@@ -1,5 +1,6 @@
 """Page URL normalization: one thread per page, whatever the tracking parameters."""
 from urllib.parse import parse_qsl
+from urllib.parse import quote
 from urllib.parse import urlencode
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
@@ -32,6 +33,8 @@ def split_page_url(url):
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise InvalidURL("must be an absolute http(s) URL")
+    if any(char.isspace() or ord(char) < 32 for char in parts.hostname):
+        raise InvalidURL("host contains whitespace or control characters")
     return parts, scheme, port
 
 
@@ -58,5 +61,7 @@ def normalize_url(url):
         for name, value in parse_qsl(parts.query, keep_blank_values=True)
         if not _is_tracking(name)
     )
-    path = parts.path or "/"
+    # Escape what may not appear raw in a path (spaces, controls, non-ASCII); existing
+    # %-escapes stay as they are, so normalizing twice changes nothing.
+    path = quote(parts.path or "/", safe="/:@!$&'()*+,;=-._~%")
     return urlunsplit((*url_origin(url).split("://", 1), path, urlencode(query), ""))
