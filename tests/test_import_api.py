@@ -113,6 +113,19 @@ def test_reimporting_the_same_file_changes_nothing(client, blog, app):
     assert table_sizes(app) == (9, 2)
 
 
+def test_a_later_export_adds_only_new_comments_under_their_old_parents(client, blog, app):
+    upload(client, blog, "disqus", DISQUS)
+    later = DISQUS.replace(b"</disqus>", b"""<post dsq:id="1011"><message>Late reply</message>
+        <createdAt>2014-01-01T00:00:00Z</createdAt><thread dsq:id="200"/>
+        <parent dsq:id="1003"/></post></disqus>""")
+    result = upload(client, blog, "disqus", later).get_json()
+    assert (result["imported"], result["skipped"], result["orphans"]) == (1, 9, 0)
+    body = Reader(client, "blog").list(url=f"{ORIGIN}/2013/05/hello").get_json()
+    assert body["thread"]["count"] == 5
+    bob = body["comments"][0]["replies"][0]
+    assert [r["html"] for r in bob["replies"]][-1] == "Late reply"
+
+
 def test_import_counts_together_with_live_comments(client, blog, app):
     reader = Reader(client, "blog")
     reader.comment("Posted here before the migration", url=f"{ORIGIN}/2013/05/hello")

@@ -12,12 +12,8 @@ from . import isso
 from . import wordpress
 from .loader import Loader
 
-READERS = {
-    "disqus": disqus.read,
-    "wordpress": wordpress.read,
-    "isso": isso.read,
-    "commentsvc": commentsvc.read,
-}
+# Each reader module has read(path, base_url) and the ID_PREFIX of the ids it makes.
+READERS = {"disqus": disqus, "wordpress": wordpress, "isso": isso, "commentsvc": commentsvc}
 FORMATS = tuple(READERS)
 
 
@@ -34,8 +30,9 @@ def import_file(site, fmt, path, actor, base_url=None):
     :raise ApiError 400: unreadable file
     :raise ApiError 422: unsafe XML, wrong format, or an invalid record (named)
     """
-    loader = Loader(site)
-    for record in READERS[fmt](path, base_url or default_base_url(site)):
+    reader = READERS[fmt]
+    loader = Loader(site, reader.ID_PREFIX)
+    for record in reader.read(path, base_url or default_base_url(site)):
         loader.add(record)
     result = {"site": site.slug, "format": fmt, **loader.finish()}
     db.session.add(AuditEntry(

@@ -18,6 +18,7 @@ from .records import clean_title
 from .records import clean_website
 from .records import body_from_export
 
+ID_PREFIX = None  # comments keep the external ids of any system they came from
 _threads = ExportThreadSchema()
 _comments = ExportCommentSchema()
 

@@ -17,6 +17,7 @@ from .xmlstream import local_name
 from .xmlstream import text_of
 
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
+ID_PREFIX = "disqus:"
 
 
 def _ref(element):
@@ -58,7 +59,7 @@ def _post(element):
     post_id = _ref(element) or clean(text_of(fields.get("id")))
     if not post_id:
         raise RecordError("disqus post", "a <post> without dsq:id or <id>")
-    external_id = f"disqus:{post_id}"
+    external_id = f"{ID_PREFIX}{post_id}"
     thread_ref = _ref(fields.get("thread"))
     if not thread_ref:
         raise RecordError(external_id, "no <thread> reference")
@@ -69,7 +70,7 @@ def _post(element):
     return CommentRecord(
         external_id=external_id,
         thread_ref=thread_ref,
-        parent_ref=f"disqus:{parent_ref}" if parent_ref else None,
+        parent_ref=f"{ID_PREFIX}{parent_ref}" if parent_ref else None,
         created_at=parse_time(external_id, text_of(fields.get("createdAt")), "createdAt"),
         status=_status(fields),
         text=text,

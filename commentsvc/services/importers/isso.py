@@ -19,6 +19,7 @@ from .records import clean_votes
 from .records import clean_website
 from .records import parse_time
 
+ID_PREFIX = "isso:"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # Isso's comment modes: 1 accepted, 2 waiting for moderation, 4 deleted (kept for replies).
 MODES = {1: "approved", 2: "pending", 4: "deleted"}
@@ -42,7 +43,7 @@ def _connect(path):
 def _comment(row):
     comment_id, tid, parent, created, modified, mode, ip, text, author, email, website, \
         likes, dislikes = row
-    external_id = f"isso:{comment_id}"
+    external_id = f"{ID_PREFIX}{comment_id}"
     if mode not in MODES:
         raise RecordError(external_id, f"unknown mode {mode!r}")
     text, html = body_from_markdown(external_id, text)
@@ -50,7 +51,7 @@ def _comment(row):
     return CommentRecord(
         external_id=external_id,
         thread_ref=str(tid),
-        parent_ref=f"isso:{parent}" if parent else None,
+        parent_ref=f"{ID_PREFIX}{parent}" if parent else None,
         created_at=parse_time(external_id, created, "created"),
         edited_at=parse_time(external_id, modified, "modified") if modified else None,
         status=MODES[mode],

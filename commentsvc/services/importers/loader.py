@@ -3,7 +3,9 @@
 - Comments are inserted in batches with ``INSERT ... RETURNING`` (no ORM objects kept).
 - A reply whose parent hasn't been seen yet waits in memory until the parent arrives; one
   whose parent never appears is imported top-level (counted as an orphan).
-- Idempotent: a comment whose external id the site already has is skipped.
+- Idempotent: a comment whose external id the site already has is skipped. Those ids are
+  read once at the start (a lookup per batch would scan the site's rows on PostgreSQL,
+  whose statistics don't know the rows this transaction inserted: quadratic time).
 - Threads are created on their first comment (an export's empty threads are not imported);
   at the end every touched thread's count is recomputed in SQL and its version bumped.
 """
@@ -43,7 +45,8 @@ def _chunks(items, size=BATCH):
 
 
 class Loader:
-    def __init__(self, site):
+    def __init__(self, site, id_prefix=None):
+        """:param id_prefix: the external ids the file can name (``disqus:``), None for any"""
         self.site = site
         self.threads = {}  # source thread ref -> ThreadRecord
         self.thread_ids = {}  # source thread ref -> threads.id
@@ -56,6 +59,7 @@ class Loader:
         self.counts = Counter()
         self.statuses = Counter()
         self.warnings = []
+        self._learn_existing(id_prefix)
 
     def add(self, record):
         if isinstance(record, ThreadRecord):
@@ -94,8 +98,6 @@ class Loader:
 
     def _flush(self):
         batch, self.buffer = self.buffer, []
-        self._learn_existing({r.external_id for r in batch}
-                             | {r.parent_ref for r in batch if r.parent_ref})
         ready, ready_ids = [], set()
         for record in batch:
             ext = record.external_id
@@ -112,17 +114,16 @@ class Loader:
                 self.waiting_ids.add(ext)
         self._insert(ready)
 
-    def _learn_existing(self, external_ids):
+    def _learn_existing(self, id_prefix):
         """Remember the site's comments that an earlier import created already."""
-        wanted = [ext for ext in external_ids if ext not in self.known]
-        for chunk in _chunks(wanted):
-            rows = db.session.execute(
-                select(Comment.external_id, Comment.id, Comment.thread_id, Comment.root_id,
-                       Comment.depth)
-                .where(Comment.site_id == self.site.id, Comment.external_id.in_(chunk))
-            )
-            for ext, *position in rows:
-                self.known[ext] = tuple(position)
+        query = select(Comment.external_id, Comment.id, Comment.thread_id, Comment.root_id,
+                       Comment.depth).where(Comment.site_id == self.site.id,
+                                            Comment.external_id.is_not(None))
+        if id_prefix:
+            query = query.where(Comment.external_id.startswith(id_prefix, autoescape=True))
+        for ext, *position in db.session.execute(query,
+                                                 execution_options={"yield_per": 5000}):
+            self.known[ext] = tuple(position)
 
     def _release(self, ext):
         children = self.waiting.pop(ext, [])

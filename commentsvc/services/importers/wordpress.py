@@ -21,6 +21,7 @@ from .xmlstream import iter_ends
 from .xmlstream import local_name
 from .xmlstream import text_of
 
+ID_PREFIX = "wp:"
 STATUSES = {"1": "approved", "0": "pending", "spam": "spam", "trash": "deleted",
             "post-trashed": "deleted"}
 IGNORED_TYPES = {"pingback", "trackback"}
@@ -70,7 +71,7 @@ def _comment(element, thread_ref):
     comment_id = clean(_field(fields, "comment_id"))
     if not comment_id:
         raise RecordError(f"comment in {thread_ref}", "no <wp:comment_id>")
-    external_id = f"wp:{comment_id}"
+    external_id = f"{ID_PREFIX}{comment_id}"
     if clean(_field(fields, "comment_type")).lower() in IGNORED_TYPES:
         return None
     approved = clean(_field(fields, "comment_approved")) or "1"
@@ -84,7 +85,7 @@ def _comment(element, thread_ref):
     return CommentRecord(
         external_id=external_id,
         thread_ref=thread_ref,
-        parent_ref=f"wp:{parent}" if parent and parent != "0" else None,
+        parent_ref=f"{ID_PREFIX}{parent}" if parent and parent != "0" else None,
         created_at=parse_time(external_id, date, "comment_date"),
         status=STATUSES[approved],
         text=text,
