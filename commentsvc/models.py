@@ -121,6 +121,15 @@ Index(
     Comment.id,
 )
 
+# PostgreSQL takes no ORDER BY from an index past a column tested with IS NULL, so the
+# indexes above can't serve its top-level pages; these partial ones, without parent_id, do
+# (SQLite keeps using the ones above).
+_TOP_LEVEL = Comment.parent_id.is_(None)
+Index("ix_comments_top_time", Comment.thread_id, Comment.created_at, Comment.id,
+      postgresql_where=_TOP_LEVEL, sqlite_where=_TOP_LEVEL)
+Index("ix_comments_top_score", Comment.thread_id, Comment.score.desc(), Comment.created_at,
+      Comment.id, postgresql_where=_TOP_LEVEL, sqlite_where=_TOP_LEVEL)
+
 
 class Vote(db.Model):
     __tablename__ = "votes"
