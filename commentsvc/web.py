@@ -1,10 +1,11 @@
-"""Widget assets (``/embed.js``, ``/count.js``, ``/i18n/<lang>.json``) and the ``/demo`` page.
+"""Widget assets (``/embed.js``, ``/count.js``, ``/inline.js``, ``/i18n/*.json``), ``/demo``.
 
 ``embed.js`` is assembled from the readable sources in ``widget/src/``: the modules are
 concatenated into one IIFE with the stylesheet inlined as a string. ``make widget`` (or
 ``python -m commentsvc.web``) minifies that bundle with the pinned esbuild into
 ``widget/dist/``; the service serves the minified files whenever they are at least as new
 as their sources, else the plain concatenation (works from a bare checkout, only bigger).
+``inline.js`` (inline feedback) is an ES module that ``embed.js`` imports on demand.
 Assets are cached in memory and rebuilt when a source file changes.
 """
 import gzip
@@ -93,27 +94,30 @@ def build_embed(directory, css=None):
     return body.encode("utf-8")
 
 
-def _esbuild(esbuild, source, loader):
+def _esbuild(esbuild, source, loader, *extra):
     """Minify one source text with esbuild (stdin to stdout)."""
     result = subprocess.run(
         [str(esbuild), f"--loader={loader}", "--minify", "--target=es2020", "--charset=utf8",
-         "--legal-comments=inline", "--log-level=warning"],
+         "--legal-comments=inline", "--log-level=warning", *extra],
         input=source, capture_output=True, check=True,
     )
     return result.stdout
 
 
 def build_dist(directory, esbuild):
-    """Write minified ``dist/embed.js`` and ``dist/count.js``; returns their paths."""
+    """Minify ``embed.js``, ``count.js`` and ``inline.js`` into ``dist/``; returns the paths."""
     directory = Path(directory)
     dist = directory / "dist"
     dist.mkdir(exist_ok=True)
     css = _esbuild(esbuild, (directory / "src" / "style.css").read_bytes(), "css")
     embed = _esbuild(esbuild, build_embed(directory, css.decode("utf-8").strip()), "js")
     count = _esbuild(esbuild, (directory / "count.js").read_bytes(), "js")
+    inline = _esbuild(esbuild, (directory / "src" / "inline.js").read_bytes(), "js",
+                      "--format=esm")
     (dist / "embed.js").write_bytes(embed)
     (dist / "count.js").write_bytes(count)
-    return [dist / "embed.js", dist / "count.js"]
+    (dist / "inline.js").write_bytes(inline)
+    return [dist / "embed.js", dist / "count.js", dist / "inline.js"]
 
 
 def _fresh(built, sources):
@@ -128,12 +132,12 @@ def _fresh(built, sources):
 def _sources(name):
     """Source files of an asset and how to build it."""
     root = widget_dir()
-    if name in ("embed.js", "count.js"):
+    if name in ("embed.js", "count.js", "inline.js"):
         if name == "embed.js":
             files = [root / "src" / "style.css"] + [root / "src" / m for m in EMBED_MODULES]
             plain = lambda: build_embed(root)  # noqa: E731
         else:
-            files = [root / "count.js"]
+            files = [root / ("count.js" if name == "count.js" else "src/inline.js")]
             plain = lambda: strip_js(files[0].read_text(encoding="utf-8")).encode()  # noqa: E731
         built = root / "dist" / name
         if _fresh(built, files):
@@ -208,6 +212,12 @@ def embed_js():
 def count_js():
     """Fills comment counts on index pages."""
     return send_asset("count.js")
+
+
+@bp.get("/inline.js")
+def inline_js():
+    """Inline feedback (an ES module ``embed.js`` imports when the page has an article)."""
+    return send_asset("inline.js")
 
 
 @bp.get("/i18n/<lang>.json")

@@ -15,6 +15,7 @@ WIDGET = Path(__file__).resolve().parents[2] / "widget"
     [
         ("/embed.js", "text/javascript; charset=utf-8"),
         ("/count.js", "text/javascript; charset=utf-8"),
+        ("/inline.js", "text/javascript; charset=utf-8"),
         ("/i18n/de.json", "application/json; charset=utf-8"),
         ("/i18n/uk.json", "application/json; charset=utf-8"),
     ],
@@ -57,9 +58,12 @@ def test_unknown_language_is_404(client):
 
 
 def test_every_language_file_has_exactly_the_english_keys():
-    source = (WIDGET / "src" / "i18n.js").read_text(encoding="utf-8")
-    block = source[source.index("const EN = {"):source.index("\n};", source.index("const EN = {"))]
-    english = set(re.findall(r"^  (\w+):", block, flags=re.M))
+    english = set()
+    for module in ("i18n.js", "inline.js"):  # inline feedback has its own English strings
+        source = (WIDGET / "src" / module).read_text(encoding="utf-8")
+        start = source.index("const EN = {")
+        block = source[start:source.index("\n};", start)]
+        english |= set(re.findall(r"^  (\w+):", block, flags=re.M))
     assert {"comments", "prompt", "notify", "votes"} <= english
     for lang in web.LANGUAGES:
         strings = json.loads((WIDGET / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))

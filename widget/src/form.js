@@ -61,7 +61,7 @@ function commentForm(parent, onDone, onCancel) {
       hp: hp.value || null,
       elapsed_ms: Math.round(performance.now()),
     };
-    if (CFG.anchor) body.anchor = CFG.anchor;
+    if (CFG.anchor && !parent) body.anchor = CFG.anchor;
     for (const k of Object.keys(body)) if (body[k] == null) delete body[k];
     btn.disabled = true;
     say(msg, t("posting"));

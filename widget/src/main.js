@@ -35,6 +35,7 @@ function addComment(c, list) {
   if (c.status !== "pending") setCount(STATE.count + 1);
   el.tabIndex = -1;
   el.focus();
+  if (CFG.onAdd) CFG.onAdd(c);
 }
 
 // Fetch a page of top-level comments (the next one when append is true).
@@ -198,10 +199,21 @@ function mount() {
   );
 }
 
+// Inline feedback (issue 6) lives in /inline.js, imported only when the page has the
+// article element; it starts once the thread has rendered.
+function inlineModule() {
+  try {
+    if (document.querySelector(CFG.article)) return import(`${BASE}/inline.js`).catch(() => null);
+  } catch (e) {
+    // An invalid data-article selector: no inline feedback.
+  }
+}
+
 async function start() {
-  // Strings and the first page load in parallel.
+  // Strings, the first page and the inline module load in parallel.
   const first = fetchPage(false);
   first.catch(() => null);
+  const inline = inlineModule();
   await loadLang(D.lang || document.documentElement.lang || navigator.language);
   mount();
   setCount(0);
@@ -211,6 +223,9 @@ async function start() {
   setInterval(() => {
     for (const el of ROOT.querySelectorAll("time")) el.textContent = ago(new Date(el.dateTime));
   }, 60000);
+  const m = await inline;
+  const article = document.querySelector(CFG.article);
+  if (m && article) m.init({ article, T, t, h, icon, api, pageQuery, CFG, STATE, ROOT, UI, commentEl });
 }
 
 performance.mark("commentsvc:start");
