@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from . import cli_io
 from . import cli_moderation
 from . import cli_outbox
+from .cli_support import site_for_command
 from .services import sites as site_service
 
 sites_cli = AppGroup("sites", help="Create and list sites; rotate their admin tokens.")
@@ -56,13 +57,7 @@ def list_sites(as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def rotate_token(slug, as_json):
     """Revoke the site's admin token and print a new one."""
-    from .errors import ApiError
-
-    try:
-        site = site_service.get_site(slug)
-    except ApiError as exc:
-        raise click.UsageError(exc.message) from exc
-    token = site_service.rotate_token(site)
+    token = site_service.rotate_token(site_for_command(slug))
     _emit(as_json, {"slug": slug, "admin_token": token}, f"New admin token: {token}")
 
 

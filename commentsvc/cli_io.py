@@ -11,14 +11,9 @@ from .extensions import db
 from .services.export import iter_export
 from .services.importers import FORMATS
 from .services.importers import import_file
-from .services.sites import get_site
+from .cli_support import site_for_command
 
 
-def _site(slug):
-    try:
-        return get_site(slug)
-    except ApiError as exc:
-        raise click.UsageError(exc.message) from exc
 
 
 @click.command("import")
@@ -31,7 +26,7 @@ def _site(slug):
 @with_appcontext
 def import_command(slug, fmt, base_url, file):
     """Import FILE into a site; prints the counts as JSON. Safe to run twice."""
-    site = _site(slug)
+    site = site_for_command(slug)
     try:
         result = import_file(site, fmt, file, actor="cli", base_url=base_url)
     except ApiError as exc:
@@ -47,7 +42,7 @@ def import_command(slug, fmt, base_url, file):
 @with_appcontext
 def export_command(slug):
     """Write the site's full export (JSON) to standard output."""
-    site = _site(slug)
+    site = site_for_command(slug)
     out = sys.stdout
     for chunk in iter_export(site):
         out.write(chunk)

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from .services import notifications
 from .services import outbox
-from .services.sites import get_site
+from .cli_support import site_for_command
 
 outbox_cli = AppGroup("outbox", help="Deliver queued mail and webhooks; inspect the queue.")
 notify_cli = AppGroup("notify", help="Where a site's new-comment notifications go.")
@@ -63,13 +63,6 @@ def cleanup():
     click.echo(f"Deleted {messages} message(s) and {subscriptions} subscription(s).")
 
 
-def _site(slug):
-    from .errors import ApiError
-
-    try:
-        return get_site(slug)
-    except ApiError as exc:
-        raise click.UsageError(exc.message) from exc
 
 
 @notify_cli.command("settings")
@@ -82,7 +75,7 @@ def _site(slug):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def settings(slug, email, no_email, webhooks, no_webhooks, as_json):
     """Show or change a site's notification address and webhook URLs."""
-    site = _site(slug)
+    site = site_for_command(slug)
     urls = [] if no_webhooks else (list(webhooks) if webhooks else None)
     try:
         result = notifications.configure_site(site, email, no_email, urls)
@@ -102,7 +95,7 @@ def settings(slug, email, no_email, webhooks, no_webhooks, as_json):
 def webhook_secret(slug, as_json):
     """Print the key that signs the site's webhooks (X-Commentsvc-Signature: sha256=HMAC of
     the body). It is derived from the service secret: rotating that rotates this."""
-    secret = notifications.webhook_secret(_site(slug))
+    secret = notifications.webhook_secret(site_for_command(slug))
     click.echo(json.dumps({"site": slug, "webhook_secret": secret}) if as_json else secret)
 
 

@@ -6,10 +6,8 @@ from sqlalchemy import select
 
 from commentsvc.extensions import db
 from commentsvc.models import AuditEntry
-from tests.test_admin_api import PAGE2
-from tests.test_admin_api import SPAMMER_IP
-from tests.test_admin_api import sites  # noqa: F401 (fixture)
-from tests.test_admin_api import world  # noqa: F401 (fixture)
+from tests.moderation import PAGE2
+from tests.moderation import SPAMMER_IP
 
 
 @pytest.fixture
@@ -22,7 +20,7 @@ def cli(runner):
     return run
 
 
-def test_list_approve_spam_delete(cli, world):  # noqa: F811
+def test_list_approve_spam_delete(cli, world):
     cli("bans", "list", "--site", "blog")  # an empty list is fine
     hp = world.post("Caught by the honeypot", author_email="x@example.org", hp="filled")
     ok = world.post("Fine", url=PAGE2)
@@ -48,13 +46,13 @@ def test_list_approve_spam_delete(cli, world):  # noqa: F811
     assert actors == {"cli"}
 
 
-def test_unknown_things_fail_cleanly(cli, world):  # noqa: F811
+def test_unknown_things_fail_cleanly(cli, world):
     assert "No such comment" in cli("comments", "approve", 999999, code=1)
     assert "Unknown site" in cli("comments", "list", "--site", "nope", code=1)
     assert "No such ban" in cli("bans", "lift", "--site", "blog", 999999, code=1)
 
 
-def test_purge_previews_asks_and_purges(cli, world):  # noqa: F811
+def test_purge_previews_asks_and_purges(cli, world):
     keep = world.post("Real")
     spam = [world.post(f"Spam {n}", ip=SPAMMER_IP) for n in range(3)]
     before = world.snapshot()
@@ -75,7 +73,7 @@ def test_purge_previews_asks_and_purges(cli, world):  # noqa: F811
     world.assert_counts_exact()
 
 
-def test_purge_with_yes_and_json_and_without_filters(cli, world):  # noqa: F811
+def test_purge_with_yes_and_json_and_without_filters(cli, world):
     first = world.post("Old spam", author_email="bot@spam.example")
     world.post("Real")
     before = world.snapshot()
@@ -87,7 +85,7 @@ def test_purge_with_yes_and_json_and_without_filters(cli, world):  # noqa: F811
     assert world.count() == 1
 
 
-def test_bans(cli, world):  # noqa: F811
+def test_bans(cli, world):
     spam = world.post("Spam", ip=SPAMMER_IP)
     ban = json.loads(cli("bans", "add", "--site", "blog", "--ip-of", spam, "--reason", "wave",
                          "--json"))

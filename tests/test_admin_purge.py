@@ -18,15 +18,13 @@ from commentsvc.services import moderation
 from commentsvc.services.sites import get_site
 from tests.helpers import ORIGIN
 from tests.helpers import PAGE
-from tests.test_admin_api import PAGE2
-from tests.test_admin_api import SPAMMER_IP
-from tests.test_admin_api import admin  # noqa: F401 (fixture)
-from tests.test_admin_api import sites  # noqa: F401 (fixture)
-from tests.test_admin_api import world  # noqa: F401 (fixture)
+from tests.moderation import PAGE2
+from tests.moderation import SPAMMER_IP
+from tests.moderation import World
 
 
 @pytest.fixture
-def wave(world):  # noqa: F811
+def wave(world):
     """A spam wave over two threads among real comments, one of them replying to spam."""
     ids = {
         "good": world.post("A real comment", author_email="ada@example.org"),
@@ -46,7 +44,7 @@ def wave(world):  # noqa: F811
     {}, {"dry_run": True}, {"comment_ids": []}, {"status": "maybe"},
     {"since": "yesterday"}, {"comment_ids": ["1"]}, {"author_email": "a@x.org", "extra": 1},
 ])
-def test_purge_needs_a_valid_filter(world, wave, admin, body):  # noqa: F811
+def test_purge_needs_a_valid_filter(world, wave, admin, body):
     before = world.snapshot()
     response = admin.purge(**body)
     assert response.status_code == 422, response.get_json()
@@ -54,7 +52,7 @@ def test_purge_needs_a_valid_filter(world, wave, admin, body):  # noqa: F811
     assert world.snapshot() == before
 
 
-def test_dry_run_reports_and_changes_nothing(world, wave, admin):  # noqa: F811
+def test_dry_run_reports_and_changes_nothing(world, wave, admin):
     before = world.snapshot()
     response = admin.purge(author_email="BOT@spam.example", dry_run=True)
     assert response.status_code == 200
@@ -64,7 +62,7 @@ def test_dry_run_reports_and_changes_nothing(world, wave, admin):  # noqa: F811
 
 
 def test_purge_by_email_spans_threads_with_exact_counts_and_etags(app, world, wave,
-                                                                   admin):  # noqa: F811
+                                                                   admin):
     etags = {url: world.etag(url) for url in (PAGE, PAGE2)}
     assert (world.count(PAGE), world.count(PAGE2)) == (4, 2)
 
@@ -90,7 +88,7 @@ def test_purge_by_email_spans_threads_with_exact_counts_and_etags(app, world, wa
         assert (spam1.author_email, spam1.ip_hash, spam1.text) == (None, None, "")
 
 
-def test_purge_by_ip_of_and_status_and_url(world, wave, admin):  # noqa: F811
+def test_purge_by_ip_of_and_status_and_url(world, wave, admin):
     ip_only = admin.purge(ip_of=wave["spam3"], url=PAGE2).get_json()
     assert ip_only["ids"] == [wave["spam2"]]
     assert world.count(PAGE2) == 1
@@ -107,7 +105,7 @@ def test_purge_by_ip_of_and_status_and_url(world, wave, admin):  # noqa: F811
     world.assert_counts_exact()
 
 
-def test_purge_by_time_range(app, world, wave, admin):  # noqa: F811
+def test_purge_by_time_range(app, world, wave, admin):
     old = utcnow() - timedelta(days=3)
     with app.app_context():
         db.session.execute(update(Comment).where(Comment.id.in_([wave["spam1"], wave["answer"]]))
@@ -127,8 +125,7 @@ def test_purge_by_time_range(app, world, wave, admin):  # noqa: F811
     assert admin.purge(since=ahead + "+05:00", dry_run=True).get_json()["purged"] == 4
 
 
-def test_purge_by_ids_only_touches_this_site(client, world, wave, admin):  # noqa: F811
-    from tests.test_admin_api import World
+def test_purge_by_ids_only_touches_this_site(client, world, wave, admin):
 
     foreign = World(world.app, client, "other").post("Other site's comment")
     response = admin.purge(comment_ids=[wave["spam3"], foreign])
@@ -138,7 +135,7 @@ def test_purge_by_ids_only_touches_this_site(client, world, wave, admin):  # noq
     assert admin.purge(ip_of=foreign).status_code == 404
 
 
-def test_purge_reply_drops_the_tombstone_it_emptied(world, admin):  # noqa: F811
+def test_purge_reply_drops_the_tombstone_it_emptied(world, admin):
     parent = world.post("Parent")
     reply = world.post("Spam reply", parent_id=parent, ip=SPAMMER_IP)
     world.client.delete(f"/api/admin/comments/{parent}", headers=admin.headers)
@@ -148,7 +145,7 @@ def test_purge_reply_drops_the_tombstone_it_emptied(world, admin):  # noqa: F811
     world.assert_counts_exact()
 
 
-def test_purge_is_audited_with_its_ids(world, wave, admin):  # noqa: F811
+def test_purge_is_audited_with_its_ids(world, wave, admin):
     admin.purge(author_email="bot@spam.example", dry_run=True)
     admin.purge(author_email="bot@spam.example")
     entries = admin.request("GET", "/api/admin/audit", {"site": "blog"}).get_json()["entries"]
@@ -168,7 +165,7 @@ def _fail_after(original):
 
 @pytest.mark.parametrize("step", ["_delete_leaves", "_drop_empty_tombstones",
                                   "_recount_threads", "_audit"])
-def test_a_purge_failing_midway_changes_nothing(monkeypatch, world, wave, admin,  # noqa: F811
+def test_a_purge_failing_midway_changes_nothing(monkeypatch, world, wave, admin,
                                                 step):
     before = world.snapshot()
     etag = world.etag()
@@ -182,7 +179,7 @@ def test_a_purge_failing_midway_changes_nothing(monkeypatch, world, wave, admin,
 
 
 def test_ten_thousand_comments_go_in_one_call_with_set_based_sql(app, world,
-                                                                  admin):  # noqa: F811
+                                                                  admin):
     """Thousands of rows in a bounded number of statements (no per-row ORM loop)."""
     keep = world.post("A real comment")
     urls = [f"{ORIGIN}/post/{n}" for n in range(20)]

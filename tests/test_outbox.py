@@ -18,16 +18,14 @@ from commentsvc.models import utcnow
 from commentsvc.services import outbox
 from commentsvc.services.mailer import render_mail
 from tests.helpers import Reader
-from tests.test_notifications import MailSink  # noqa: F401  (fixtures below are shared)
-from tests.test_notifications import SmtpServer
-from tests.test_notifications import app_config  # noqa: F401
-from tests.test_notifications import deliver  # noqa: F401
-from tests.test_notifications import mailbox  # noqa: F401
-from tests.test_notifications import smtp  # noqa: F401
-from tests.test_notifications import subscribe_confirmed
-from tests.test_notifications import webhooks  # noqa: F401
+from tests.mail import MailSink
+from tests.mail import SmtpServer
+from tests.mail import free_port
+from tests.mail import subscribe_confirmed
 
 ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.usefixtures("mail_via_smtp")
 
 
 def messages(app, **where):
@@ -209,15 +207,10 @@ def test_in_process_worker_thread_delivers(app_config, smtp, mailbox, make_site)
 # Several workers at once
 
 
-def _is_postgres(database_url):
-    return database_url.startswith("postgresql")
-
-
-def test_sqlite_single_worker_claim_path(app, database_url):
+@pytest.mark.sqlite_only
+def test_sqlite_single_worker_claim_path(app):
     """On SQLite the claim is a compare-and-set on attempts: a second claim of the same
     rows (as a racing worker would try) changes nothing."""
-    if _is_postgres(database_url):
-        pytest.skip("the SQLite claim path")
     with app.app_context():
         for n in range(3):
             outbox.enqueue("webhook", {"n": n})
@@ -230,9 +223,8 @@ def test_sqlite_single_worker_claim_path(app, database_url):
         assert {(m.status, m.attempts) for m in rows} == {("sending", 1)}
 
 
-def test_skip_locked_passes_over_rows_another_worker_is_claiming(app, database_url):
-    if not _is_postgres(database_url):
-        pytest.skip("needs PostgreSQL (COMMENTSVC_TEST_DATABASE_URL)")
+@pytest.mark.postgres_only
+def test_skip_locked_passes_over_rows_another_worker_is_claiming(app):
     with app.app_context():
         for n in range(4):
             outbox.enqueue("webhook", {"n": n})
@@ -246,11 +238,9 @@ def test_skip_locked_passes_over_rows_another_worker_is_claiming(app, database_u
         assert [message_id for message_id, _ in claimed] == ids[2:]
 
 
+@pytest.mark.postgres_only
 def test_two_worker_processes_send_each_message_exactly_once(app, database_url, tmp_path):
-    if not _is_postgres(database_url):
-        pytest.skip("needs PostgreSQL (COMMENTSVC_TEST_DATABASE_URL)")
     sink = MailSink(delay=0.005)
-    from tests.test_notifications import free_port
 
     server = SmtpServer(free_port(), sink)
     server.start()
