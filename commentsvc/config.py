@@ -5,67 +5,54 @@ from pathlib import Path
 
 ENV_PREFIX = "COMMENTSVC_"
 
-# Environment variable (without prefix) -> Flask config key, default.
+def _flag(raw):
+    return str(raw).strip().lower() not in {"0", "false", "no", "off", ""}
+
+
+# Environment variable (without prefix) -> (Flask config key, default, parser).
+# README.md "Configuration" lists every one of them.
 ENV_SETTINGS = {
-    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", None),
-    "SECRET_KEY": ("SECRET_KEY", None),
-    "PUBLIC_URL": ("PUBLIC_URL", "http://127.0.0.1:8080"),
-    "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", "1"),
-    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", "memory://"),
-    "RATELIMIT_POST": ("RATELIMIT_POST", "5/minute;50/day"),
-    "RATELIMIT_VOTE": ("RATELIMIT_VOTE", "60/minute;1000/day"),
-    "RATELIMIT_READ": ("RATELIMIT_READ", "300/minute"),
-    "RATELIMIT_SUBSCRIBE": ("RATELIMIT_SUBSCRIBE", "3/minute;10/day"),
-    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", "0"),
-    "SMTP_URL": ("SMTP_URL", None),
-    "MAIL_FROM": ("MAIL_FROM", None),
-    "ENV": ("DEPLOY_ENV", "development"),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", None, str),
+    "SECRET_KEY": ("SECRET_KEY", None, str),
+    "ENV": ("DEPLOY_ENV", "development", str),
+    "PUBLIC_URL": ("PUBLIC_URL", "http://127.0.0.1:8080", str),
+    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", "0", int),
+    "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", "1", _flag),
+    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", "memory://", str),
+    "RATELIMIT_POST": ("RATELIMIT_POST", "5/minute;50/day", str),
+    "RATELIMIT_VOTE": ("RATELIMIT_VOTE", "60/minute;1000/day", str),
+    "RATELIMIT_READ": ("RATELIMIT_READ", "300/minute", str),
+    "RATELIMIT_SUBSCRIBE": ("RATELIMIT_SUBSCRIBE", "3/minute;10/day", str),
     # Notifications (services/mailer.py, services/outbox.py); SMTP_* override SMTP_URL parts.
-    "SMTP_HOST": ("SMTP_HOST", None),
-    "SMTP_PORT": ("SMTP_PORT", None),
-    "SMTP_USER": ("SMTP_USER", None),
-    "SMTP_PASSWORD": ("SMTP_PASSWORD", None),
-    "SMTP_TLS": ("SMTP_TLS", None),
-    "SMTP_TIMEOUT": ("SMTP_TIMEOUT", "20"),
-    "WEBHOOK_TIMEOUT": ("WEBHOOK_TIMEOUT", "10"),
-    "OUTBOX_THREAD": ("OUTBOX_THREAD", "0"),
-    "OUTBOX_MAX_ATTEMPTS": ("OUTBOX_MAX_ATTEMPTS", "10"),
-    "OUTBOX_BACKOFF_SECONDS": ("OUTBOX_BACKOFF_SECONDS", "30"),
-    "OUTBOX_BACKOFF_MAX_SECONDS": ("OUTBOX_BACKOFF_MAX_SECONDS", "21600"),
-    "OUTBOX_BATCH_SIZE": ("OUTBOX_BATCH_SIZE", "20"),
-    "OUTBOX_POLL_SECONDS": ("OUTBOX_POLL_SECONDS", "2"),
-    "OUTBOX_LEASE_SECONDS": ("OUTBOX_LEASE_SECONDS", "300"),
-    "OUTBOX_RETENTION_DAYS": ("OUTBOX_RETENTION_DAYS", "7"),
-    "SUBSCRIPTION_CONFIRM_HOURS": ("SUBSCRIPTION_CONFIRM_HOURS", "48"),
-    "IMPORT_MAX_BYTES": ("IMPORT_MAX_BYTES", str(1024 ** 3)),  # POST /api/admin/import only
+    "SMTP_URL": ("SMTP_URL", None, str),
+    "MAIL_FROM": ("MAIL_FROM", None, str),
+    "SMTP_HOST": ("SMTP_HOST", None, str),
+    "SMTP_PORT": ("SMTP_PORT", None, int),
+    "SMTP_USER": ("SMTP_USER", None, str),
+    "SMTP_PASSWORD": ("SMTP_PASSWORD", None, str),
+    "SMTP_TLS": ("SMTP_TLS", None, str),
+    "SMTP_TIMEOUT": ("SMTP_TIMEOUT", "20", int),
+    "WEBHOOK_TIMEOUT": ("WEBHOOK_TIMEOUT", "10", int),
+    "OUTBOX_THREAD": ("OUTBOX_THREAD", "0", _flag),
+    "OUTBOX_MAX_ATTEMPTS": ("OUTBOX_MAX_ATTEMPTS", "10", int),
+    "OUTBOX_BACKOFF_SECONDS": ("OUTBOX_BACKOFF_SECONDS", "30", int),
+    "OUTBOX_BACKOFF_MAX_SECONDS": ("OUTBOX_BACKOFF_MAX_SECONDS", "21600", int),
+    "OUTBOX_BATCH_SIZE": ("OUTBOX_BATCH_SIZE", "20", int),
+    "OUTBOX_POLL_SECONDS": ("OUTBOX_POLL_SECONDS", "2", int),
+    "OUTBOX_LEASE_SECONDS": ("OUTBOX_LEASE_SECONDS", "300", int),
+    "OUTBOX_RETENTION_DAYS": ("OUTBOX_RETENTION_DAYS", "7", int),
+    "SUBSCRIPTION_CONFIRM_HOURS": ("SUBSCRIPTION_CONFIRM_HOURS", "48", int),
+    "IMPORT_MAX_BYTES": ("IMPORT_MAX_BYTES", str(1024 ** 3), int),  # POST /api/admin/import
 }
-
-BOOL_KEYS = {"RATELIMIT_ENABLED"}
-INT_KEYS = {"TRUSTED_PROXIES"}
-BOOL_KEYS |= {"OUTBOX_THREAD"}
-INT_KEYS |= {
-    "SMTP_PORT", "SMTP_TIMEOUT", "WEBHOOK_TIMEOUT", "OUTBOX_MAX_ATTEMPTS",
-    "OUTBOX_BACKOFF_SECONDS", "OUTBOX_BACKOFF_MAX_SECONDS", "OUTBOX_BATCH_SIZE", "OUTBOX_POLL_SECONDS",
-    "OUTBOX_LEASE_SECONDS", "OUTBOX_RETENTION_DAYS", "SUBSCRIPTION_CONFIRM_HOURS",
-    "IMPORT_MAX_BYTES",
-}
-
-
-def _parse(key, raw):
-    if key in BOOL_KEYS:
-        return str(raw).strip().lower() not in {"0", "false", "no", "off", ""}
-    if key in INT_KEYS:
-        return int(raw)
-    return raw
 
 
 def from_environ(environ=os.environ):
     """Read every COMMENTSVC_* setting, falling back to its default."""
     config = {}
-    for env_name, (key, default) in ENV_SETTINGS.items():
+    for env_name, (key, default, parse) in ENV_SETTINGS.items():
         raw = environ.get(ENV_PREFIX + env_name, default)
         if raw is not None:
-            config[key] = _parse(key, raw)
+            config[key] = parse(raw)
     return config
 
 
