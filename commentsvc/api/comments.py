@@ -37,9 +37,13 @@ def _limit(name):
     return lambda: current_app.config[f"RATELIMIT_{name}"]
 
 
-def _site_for_request(slug):
-    """The addressed site, after the browser's Origin was checked against it."""
-    site = get_site(slug)
+def _site_for_request(slug, lookup=get_site):
+    """The addressed site, after the browser's Origin was checked against it.
+
+    The read endpoints look up ``comment_service.site_for_reading``: a row of the id and
+    origins, all they need, instead of the whole ORM object.
+    """
+    site = lookup(slug)
     g.site = site
     check_request_origin(site, request.headers.get("Origin"))
     return site
@@ -65,8 +69,8 @@ class Comments(MethodView):
 
         Supports ETag / If-None-Match.
         """
-        site = _site_for_request(site)
-        thread = comment_service.find_page_thread(site, url, page_id)
+        site = _site_for_request(site, comment_service.site_for_reading)
+        thread = comment_service.thread_for_reading(site, url, page_id)
         version = f"{thread.id}.{thread.version}" if thread else "0"
         variant = hashlib.blake2s(request.query_string, digest_size=8).hexdigest()
         etag = f"{version}.{variant}"
@@ -144,5 +148,5 @@ def vote(data, comment_id):
 @bp.response(200, CountsSchema)
 def counts(args):
     """Comment counts of up to 100 pages in one request, keyed by the URLs as given."""
-    site = _site_for_request(args["site"])
+    site = _site_for_request(args["site"], comment_service.site_for_reading)
     return jsonify({"counts": count_service.count_pages(site, args["url"])})

@@ -1,22 +1,28 @@
 """Reading, posting, editing and deleting comments."""
 import base64
 import binascii
+import functools
 import hmac
 import json
 from datetime import datetime
 from datetime import timedelta
 
-from sqlalchemy import and_
+from sqlalchemy import DateTime
+from sqlalchemy import Integer
+from sqlalchemy import bindparam
 from sqlalchemy import delete
 from sqlalchemy import exists
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import tuple_
+from sqlalchemy import union_all
 
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Ban
 from ..models import Comment
+from ..models import Site
+from ..models import Thread
 from ..models import Vote
 from ..models import utcnow
 from ..security import keyed_hash
@@ -36,7 +42,8 @@ GUEST_NAME = "guest"
 
 
 def isoformat(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
+    """ISO 8601 in UTC with microseconds (stored times are naive UTC)."""
+    return moment.isoformat(timespec="microseconds") + "Z" if moment else None
 
 
 def avatar_path(comment):
@@ -105,17 +112,12 @@ def _ordering(sort):
     return [Comment.created_at, Comment.id]
 
 
-def _after(sort, cursor):
-    score, created, comment_id = decode_cursor(sort, cursor)
+def _after(sort):
+    """Strictly after the cursor's row (bind parameters after_created, after_id)."""
     position = tuple_(Comment.created_at, Comment.id)
-    if sort == "newest":
-        return position < (created, comment_id)
-    if sort == "votes":
-        return or_(
-            Comment.score < score[0],
-            and_(Comment.score == score[0], position > (created, comment_id)),
-        )
-    return position > (created, comment_id)
+    after = tuple_(bindparam("after_created", type_=DateTime),
+                   bindparam("after_id", type_=Integer))
+    return position < after if sort == "newest" else position > after
 
 
 def find_page_thread(site, url, page_id=None):
@@ -127,10 +129,50 @@ def find_page_thread(site, url, page_id=None):
     return find_thread(site, page_key(url, page_id))
 
 
+# The read path runs for every page view, so its statements are built once (building a
+# SQLAlchemy statement costs more than running it) and return rows, not ORM objects.
+
+_SITE_FOR_READING = select(Site.id, Site.slug, Site.origins).where(
+    Site.slug == bindparam("slug"))
+
+_THREAD_FOR_READING = select(
+    Thread.id, Thread.version, Thread.url, Thread.title, Thread.comment_count, Thread.locked,
+).where(Thread.site_id == bindparam("site_id"), Thread.page_key == bindparam("page_key"))
+
+_VIEW_COLUMNS = (
+    Comment.id, Comment.parent_id, Comment.root_id, Comment.author_name,
+    Comment.author_website, Comment.avatar_hash, Comment.html, Comment.created_at,
+    Comment.edited_at, Comment.status, Comment.up, Comment.down, Comment.score, Comment.anchor,
+)
+
+
+def site_for_reading(slug):
+    """(id, slug, origins) of a site for the public read endpoints.
+
+    :raise ApiError 404: when there is none
+    """
+    site = db.session.connection().execute(_SITE_FOR_READING, {"slug": slug}).first()
+    if site is None:
+        raise ApiError(404, "site_not_found", f"Unknown site {slug!r}.")
+    return site
+
+
+def thread_for_reading(site, url, page_id=None):
+    """The page's thread as a row (id, version, url, title, comment_count, locked), or None.
+
+    :raise ApiError 400/403: malformed page URL, or not on an allowed origin
+    """
+    check_page_url(site, url)
+    return db.session.connection().execute(
+        _THREAD_FOR_READING, {"site_id": site.id, "page_key": page_key(url, page_id)}
+    ).first()
+
+
 def list_comments(thread, url, sort="oldest", limit=20, cursor=None, inline=None):
     """One page of a thread's top-level comments with their replies nested, oldest first.
 
-    Costs one query for the page and one for its replies, whatever the thread's size.
+    One query whatever the thread's size: the page of top-level comments (a keyset range on
+    the sort's index) and, in the same statement, every visible reply below them.
     """
     result = {
         "thread": {"url": url, "title": None, "count": 0, "locked": False},
@@ -147,48 +189,99 @@ def list_comments(thread, url, sort="oldest", limit=20, cursor=None, inline=None
         "count": thread.comment_count,
         "locked": thread.locked,
     }
-    query = (
-        select(Comment)
-        .where(
-            Comment.thread_id == thread.id,
-            Comment.parent_id.is_(None),
-            Comment.status.in_(PUBLIC_STATUSES),
-        )
-        .order_by(*_ordering(sort))
-        .limit(limit + 1)
-    )
+    params = {"thread_id": thread.id, "limit": limit + 1}
     if cursor:
-        query = query.where(_after(sort, cursor))
-    if inline == "only":
-        query = query.where(Comment.anchor.is_not(None))
-    elif inline == "exclude":
-        query = query.where(Comment.anchor.is_(None))
-    top = db.session.scalars(query).all()
+        score, params["after_created"], params["after_id"] = decode_cursor(sort, cursor)
+        if score:
+            params["after_score"] = score[0]
+    statement = _page_statement(sort, bool(cursor), inline)
+    rows = db.session.connection().execute(statement, params).all()
+    top = sorted((row for row in rows if row.parent_id is None), key=_PAGE_ORDER[sort])
     if len(top) > limit:
         top = top[:limit]
         result["next_cursor"] = encode_cursor(sort, top[-1])
-    result["comments"] = _nest(top)
+    roots = {row.id for row in top}
+    replies = sorted((row for row in rows if row.root_id in roots), key=_by_time)
+    result["comments"] = _nest(top, replies)
     return result
 
 
-def _nest(top):
+@functools.cache
+def _page_statement(sort, after_cursor, inline):
+    """SELECT the page (plus one row, to know if there is more) UNION ALL its replies."""
+    top = select(*_VIEW_COLUMNS).where(
+        Comment.thread_id == bindparam("thread_id"),
+        Comment.parent_id.is_(None),
+        Comment.status.in_(PUBLIC_STATUSES),
+    )
+    if inline == "only":
+        top = top.where(Comment.anchor.is_not(None))
+    elif inline == "exclude":
+        top = top.where(Comment.anchor.is_(None))
+    limit = bindparam("limit", type_=Integer)
+    if after_cursor and sort == "votes":
+        page = _votes_after(top, limit)
+    else:
+        if after_cursor:
+            top = top.where(_after(sort))
+        page = top.order_by(*_ordering(sort)).limit(limit)
+    page = page.cte("page")
+    replies = select(*_VIEW_COLUMNS).where(
+        Comment.root_id.in_(select(page.c.id)),
+        Comment.status.in_(PUBLIC_STATUSES),
+    )
+    return union_all(select(page), replies)
+
+
+def _votes_after(top, limit):
+    """The votes order after a cursor, as two index ranges: the rest of the cursor's score,
+    then the lower scores. (One "score < s OR score = s AND ..." range would step over
+    every comment of score s before the cursor, and most comments share a score.)"""
+    score = bindparam("after_score", type_=Integer)
+    position = tuple_(Comment.created_at, Comment.id)
+    after = tuple_(bindparam("after_created", type_=DateTime),
+                   bindparam("after_id", type_=Integer))
+    same_score = (top.where(Comment.score == score, position > after)
+                  .order_by(Comment.created_at, Comment.id).limit(limit))
+    lower = top.where(Comment.score < score).order_by(*_ordering("votes")).limit(limit)
+    both = union_all(select(same_score.subquery()), select(lower.subquery())).subquery()
+    return (select(both)
+            .order_by(both.c.score.desc(), both.c.created_at, both.c.id).limit(limit))
+
+
+def _by_time(row):
+    return row.created_at, row.id
+
+
+class _Descending:
+    """Sort key wrapper that orders its key descending in an ascending sort."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key):
+        self.key = key
+
+    def __lt__(self, other):
+        return other.key < self.key
+
+
+# The order of _ordering(sort), applied in Python to the rows of one page.
+_PAGE_ORDER = {
+    "oldest": _by_time,
+    "newest": lambda row: _Descending((row.created_at, row.id)),
+    "votes": lambda row: (-row.score, row.created_at, row.id),
+}
+
+
+def _nest(top, replies):
     """Attach every visible reply below its parent; tombstones without replies vanish."""
     views = {comment.id: public_view(comment) for comment in top}
-    if top:
-        replies = db.session.scalars(
-            select(Comment)
-            .where(
-                Comment.root_id.in_(list(views)),
-                Comment.status.in_(PUBLIC_STATUSES),
-            )
-            .order_by(Comment.created_at, Comment.id)
-        ).all()
-        for reply in replies:
-            views[reply.id] = public_view(reply)
-        for reply in replies:
-            parent = views.get(reply.parent_id)
-            if parent is not None:
-                parent["replies"].append(views[reply.id])
+    for reply in replies:
+        views[reply.id] = public_view(reply)
+    for reply in replies:
+        parent = views.get(reply.parent_id)
+        if parent is not None:
+            parent["replies"].append(views[reply.id])
     for view in reversed(list(views.values())):
         view["replies"] = [r for r in view["replies"] if r["status"] != "deleted" or r["replies"]]
         view["reply_count"] = len(view["replies"])
