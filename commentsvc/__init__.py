@@ -112,9 +112,11 @@ def register_errorhandlers(app):
 def register_request_hooks(app):
     """Body checks before views; CORS, security headers and the access log after."""
     from .api.cors import add_cors_headers
+    from .api.requests import reject_control_characters_in_query
     from .api.requests import require_json_body
 
     app.before_request(_start_timer)
+    app.before_request(reject_control_characters_in_query)
     app.before_request(require_json_body)
     app.after_request(add_cors_headers)
     app.after_request(_security_headers)

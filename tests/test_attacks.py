@@ -218,3 +218,16 @@ def test_limit_out_of_range_is_400(client, world, params):
                           query_string={"site": "blog", "url": PAGE, **params})
     assert response.status_code == 400
     assert "limit" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("path", ["/api/comments", "/api/counts"])
+@pytest.mark.parametrize("name, value", [("page_id", "a\x00b"), ("url", PAGE + "\x00"),
+                                         ("site", "blog\x01"), ("page_id", "line\nbreak")])
+def test_control_characters_in_query_are_400(client, app, world, path, name, value):
+    query = {"site": "blog", "url": PAGE, name: value}
+    response = client.get(path, query_string=query, headers={"Origin": ORIGIN})
+    assert_refused(response, 400, app, world)
+    assert name in response.get_json()["error"]["fields"]
+    posted = client.post("/api/comments", query_string=query, json={"text": "x"},
+                         headers={"Origin": ORIGIN})
+    assert_refused(posted, 400, app, world)

@@ -1,4 +1,4 @@
-"""Checks every API request body passes before any view runs."""
+"""Checks every API request passes before any view runs."""
 import json
 
 from flask import current_app
@@ -28,3 +28,21 @@ def require_json_body():
         json.loads(request.get_data(cache=True))
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from exc
+
+
+def _has_control_characters(value):
+    return any(ord(char) < 32 or ord(char) == 127 for char in value)
+
+
+def reject_control_characters_in_query():
+    """before_request: NUL and other control characters never belong in a query parameter,
+    and PostgreSQL can't even compare text containing NUL (it would be a 500)."""
+    if not request.path.startswith("/api/"):
+        return
+    bad = {
+        name: ["Contains control characters."]
+        for name, value in request.args.items(multi=True)
+        if _has_control_characters(name) or _has_control_characters(value)
+    }
+    if bad:
+        raise ApiError(400, "bad_request", "Invalid parameters.", bad)
