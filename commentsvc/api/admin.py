@@ -77,7 +77,7 @@ def _no_content():
 
 @bp.route("/comments")
 @documented(400, 401, 403, 404)
-@bp.arguments(AdminCommentArgsSchema, location="query", error_status_code=400, as_kwargs=True)
+@bp.arguments(AdminCommentArgsSchema(), location="query", error_status_code=400, as_kwargs=True)
 @bp.response(200, AdminCommentListSchema)
 def list_comments(site, **filters):
     """Search a site's comments (every status), newest first, with email and IP hash.
@@ -110,7 +110,7 @@ _status_route("spam", moderation.mark_spam,
 
 @bp.route("/comments/<id:comment_id>", methods=["DELETE"])
 @documented(400, 401, 404)
-@bp.arguments(DeleteArgsSchema, location="query", error_status_code=400, as_kwargs=True)
+@bp.arguments(DeleteArgsSchema(), location="query", error_status_code=400, as_kwargs=True)
 @bp.response(204)
 def delete_comment(comment_id, cascade, site=None):
     """Hard-delete a comment. Its replies stay under a tombstone; ``cascade=1`` deletes
@@ -123,7 +123,7 @@ def delete_comment(comment_id, cascade, site=None):
 
 @bp.route("/purge", methods=["POST"])
 @documented(401, 403, 404, 422)
-@bp.arguments(PurgeSchema)
+@bp.arguments(PurgeSchema())
 @bp.response(200, PurgeResultSchema)
 def purge(data):
     """Delete every comment matching all the given filters, in one transaction.
@@ -140,14 +140,14 @@ def purge(data):
 @bp.route("/bans")
 class Bans(MethodView):
     @documented(400, 401, 403)
-    @bp.arguments(SiteArgsSchema, location="query", error_status_code=400)
+    @bp.arguments(SiteArgsSchema(), location="query", error_status_code=400)
     @bp.response(200, BanListSchema)
     def get(self, args):
         """A site's bans, newest first (expired ones too, with active false)."""
         return jsonify({"bans": moderation.list_bans(require_site_admin(args["site"]))})
 
     @documented(401, 403, 404, 422)
-    @bp.arguments(BanCreateSchema)
+    @bp.arguments(BanCreateSchema())
     @bp.response(201, BanSchema)
     def post(self, data):
         """Ban the IP of a comment (ip_of) and/or an email; optional reason and expiry.
@@ -172,8 +172,8 @@ def lift_ban(ban_id):
 
 @bp.route("/threads", methods=["PATCH"])
 @documented(400, 401, 403, 404, 422)
-@bp.arguments(ThreadArgsSchema, location="query", error_status_code=400)
-@bp.arguments(ThreadPatchSchema)
+@bp.arguments(ThreadArgsSchema(), location="query", error_status_code=400)
+@bp.arguments(ThreadPatchSchema())
 @bp.response(200, AdminThreadSchema)
 def patch_thread(query, data):
     """Lock or unlock a thread (reads work, writes get 403) and/or set its title."""
@@ -192,7 +192,7 @@ class SiteSettings(MethodView):
         return jsonify(moderation.site_settings(require_site_admin(slug)))
 
     @documented(401, 403, 422)
-    @bp.arguments(SiteSettingsSchema)
+    @bp.arguments(SiteSettingsSchema())
     @bp.response(200, SiteSettingsSchema)
     def patch(self, data, slug):
         """Change any of a site's settings; answers with all of them."""
@@ -202,7 +202,7 @@ class SiteSettings(MethodView):
 
 @bp.route("/audit")
 @documented(400, 401, 403)
-@bp.arguments(AuditArgsSchema, location="query", error_status_code=400, as_kwargs=True)
+@bp.arguments(AuditArgsSchema(), location="query", error_status_code=400, as_kwargs=True)
 @bp.response(200, AuditListSchema)
 def audit(site, **args):
     """The site's audit log, newest first: who (token name), what, when, how many rows."""

@@ -81,7 +81,7 @@ def _uploaded_file():
 
 
 @bp.route("/export")
-@bp.arguments(SiteArgsSchema, location="query", error_status_code=400)
+@bp.arguments(SiteArgsSchema(), location="query", error_status_code=400)
 @bp.response(200, ExportSchema)
 @documented(401, 403)
 def export(args):
@@ -98,7 +98,7 @@ def export(args):
 
 
 @bp.route("/import", methods=["POST"])
-@bp.arguments(ImportArgsSchema, location="query", error_status_code=400)
+@bp.arguments(ImportArgsSchema(), location="query", error_status_code=400)
 @bp.doc(requestBody={
     "required": True,
     "description": "The export file itself: Disqus XML, WordPress WXR, an Isso SQLite "

@@ -61,7 +61,7 @@ def _comment_for_request(comment_id):
 @bp.route("/comments")
 class Comments(MethodView):
     @limiter.limit(_limit("READ"))
-    @bp.arguments(ListArgsSchema, location="query", error_status_code=400, as_kwargs=True)
+    @bp.arguments(ListArgsSchema(), location="query", error_status_code=400, as_kwargs=True)
     @bp.response(200, CommentListSchema)
     @bp.alt_response(304, description="Not modified (If-None-Match matched the ETag)")
     def get(self, site, url, page_id=None, sort="oldest", limit=20, cursor=None, inline=None):
@@ -84,8 +84,8 @@ class Comments(MethodView):
         return response
 
     @limiter.limit(_limit("POST"))
-    @bp.arguments(ThreadArgsSchema, location="query", error_status_code=400)
-    @bp.arguments(CommentCreateSchema)
+    @bp.arguments(ThreadArgsSchema(), location="query", error_status_code=400)
+    @bp.arguments(CommentCreateSchema())
     @bp.response(201, CreatedCommentSchema)
     def post(self, query, data):
         """Post a comment or a reply as a guest."""
@@ -109,7 +109,7 @@ class Comments(MethodView):
 
 @bp.route("/comments/<id:comment_id>")
 class CommentItem(MethodView):
-    @bp.arguments(CommentEditSchema)
+    @bp.arguments(CommentEditSchema())
     @bp.response(200, CommentSchema)
     def patch(self, data, comment_id):
         """Edit one's own comment (header X-Edit-Token) inside the edit window."""
@@ -131,7 +131,7 @@ class CommentItem(MethodView):
 
 @bp.route("/comments/<id:comment_id>/vote", methods=["PUT"])
 @limiter.limit(_limit("VOTE"))
-@bp.arguments(VoteSchema)
+@bp.arguments(VoteSchema())
 @bp.response(200, VoteResultSchema)
 def vote(data, comment_id):
     """Vote +1 / -1, or 0 to withdraw (header X-Voter-Token). Idempotent."""
@@ -144,7 +144,7 @@ def vote(data, comment_id):
 
 @bp.route("/counts")
 @limiter.limit(_limit("READ"))
-@bp.arguments(CountArgsSchema, location="query", error_status_code=400)
+@bp.arguments(CountArgsSchema(), location="query", error_status_code=400)
 @bp.response(200, CountsSchema)
 def counts(args):
     """Comment counts of up to 100 pages in one request, keyed by the URLs as given."""

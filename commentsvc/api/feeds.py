@@ -23,7 +23,7 @@ class FeedArgsSchema(StrictSchema):
 
 @bp.route("/feed.atom")
 @limiter.limit(lambda: current_app.config["RATELIMIT_READ"])
-@bp.arguments(FeedArgsSchema, location="query", error_status_code=400, as_kwargs=True)
+@bp.arguments(FeedArgsSchema(), location="query", error_status_code=400, as_kwargs=True)
 @bp.response(200, content_type="application/atom+xml",
              description="Atom 1.0 feed of the 50 most recent approved comments")
 @bp.alt_response(304, description="Not modified (If-None-Match matched the ETag)")

@@ -60,8 +60,8 @@ class LinkResultSchema(StrictSchema):
 
 @bp.route("/subscriptions", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_SUBSCRIBE"])
-@bp.arguments(SubscribeQuerySchema, location="query", error_status_code=400)
-@bp.arguments(SubscribeSchema)
+@bp.arguments(SubscribeQuerySchema(), location="query", error_status_code=400)
+@bp.arguments(SubscribeSchema())
 @bp.response(202, SubscribeResultSchema)
 def subscribe(query, data):
     """Ask for mail about new comments (kind thread) or replies (kind replies) on a page.
@@ -111,7 +111,7 @@ def _error_page(error):
 
 
 @bp.route("/subscriptions/confirm", methods=["GET"])
-@bp.arguments(TokenArgsSchema, location="query", error_status_code=400)
+@bp.arguments(TokenArgsSchema(), location="query", error_status_code=400)
 @bp.response(200, LinkResultSchema)
 @bp.alt_response(404, description="Unknown or already used link")
 @bp.alt_response(410, description="Expired link")
@@ -130,7 +130,7 @@ def confirm(args):
 
 
 @bp.route("/subscriptions/unsubscribe", methods=["GET", "POST"])
-@bp.arguments(TokenArgsSchema, location="query", error_status_code=400)
+@bp.arguments(TokenArgsSchema(), location="query", error_status_code=400)
 @bp.response(200, LinkResultSchema)
 @bp.alt_response(404, description="Not a valid link")
 @accepts_any_body
@@ -148,7 +148,7 @@ def unsubscribe(args):
 
 
 @bp.route("/moderate", methods=["GET", "POST"])
-@bp.arguments(TokenArgsSchema, location="query", error_status_code=400)
+@bp.arguments(TokenArgsSchema(), location="query", error_status_code=400)
 @bp.response(200, LinkResultSchema)
 @bp.alt_response(404, description="Not a valid link, or the comment is gone")
 @bp.alt_response(409, description="The comment is no longer pending")
