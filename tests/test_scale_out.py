@@ -117,7 +117,7 @@ class Gunicorn:
         self.base = f"http://127.0.0.1:{self.port}"
         self.access_log = log_dir / "access.log"
         self.error_log = log_dir / "error.log"
-        env = {
+        self.env = {
             **os.environ,
             "COMMENTSVC_DATABASE_URL": database_url,
             "COMMENTSVC_SECRET_KEY": SECRET,
@@ -130,6 +130,10 @@ class Gunicorn:
             "COMMENTSVC_TRUSTED_PROXIES": "1",
             **{f"COMMENTSVC_{name}": value for name, value in settings.items()},
         }
+        self.start()
+
+    def start(self):
+        """Launch the master and wait until all workers answer (also after stop())."""
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "wsgi:app",
              "--bind", f"127.0.0.1:{self.port}", "--workers", str(WORKERS),
@@ -137,7 +141,7 @@ class Gunicorn:
              "--access-logfile", str(self.access_log),
              "--access-logformat", "%(p)s %(s)s %(m)s %({x-probe}i)s",
              "--error-logfile", str(self.error_log)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         self._wait_for_workers()
@@ -339,3 +343,54 @@ def test_concurrent_posts_are_all_kept(page):
     assert body["thread"]["count"] == posts
     texts = sorted(c["html"] for c in body["comments"])
     assert texts == sorted(f"<p>concurrent post {n}</p>" for n in range(posts))
+
+
+def _all_comment_ids(page):
+    """Every comment id of the page's thread, walking all cursor pages."""
+    ids, cursor = [], None
+    while True:
+        body = page.get_list("&limit=100" + (f"&cursor={cursor}" if cursor else "")).json()
+        ids += [comment["id"] for comment in body["comments"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            return ids, body["thread"]["count"]
+
+
+def test_killed_worker_loses_no_acknowledged_comment(page):
+    """kill -9 of a worker in the middle of a stream of posts: every comment that was
+    answered 201 is stored and counted; gunicorn replaces the worker."""
+    server = page.server
+    acknowledged, lock = [], threading.Lock()
+    killed = threading.Event()
+
+    def stream(writer):
+        for n in range(60):
+            try:
+                response = page.post(f"stream {writer}-{n}", client_ip=f"198.20.{writer}.{n + 1}")
+            except requests.RequestException:
+                continue  # the connection died with the worker: not acknowledged
+            if response.status_code == 201:
+                with lock:
+                    acknowledged.append(response.json()["comment"]["id"])
+            if writer == 0 and n == 20:
+                os.kill(int(sorted(server.worker_pids())[0]), signal.SIGKILL)
+                killed.set()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(stream, range(4)))
+    assert killed.is_set()
+    server._wait_for_workers()
+    stored, count = _all_comment_ids(page)
+    assert len(acknowledged) > 150
+    assert set(acknowledged) <= set(stored)
+    assert count == len(stored) == len(set(stored))
+
+
+def test_restart_keeps_every_comment_and_vote(page):
+    server = page.server
+    comment_id = page.post("before the restart").json()["comment"]["id"]
+    assert page.vote(comment_id, "restart-voter-token-0001", 1, "198.21.0.1").status_code == 200
+    before = page.get_list().json()
+    server.stop()
+    server.start()
+    assert page.get_list().json() == before
