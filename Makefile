@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 export COMMENTSVC_PUBLIC_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: run test venv chromium widget-deps widget bench clean
+.PHONY: run test venv chromium widget-deps widget bench soak clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,8 @@ run: venv
 	$(BIN)/flask --app wsgi sites ensure-demo
 	@echo "commentsvc on $(COMMENTSVC_PUBLIC_URL)  (demo page: $(COMMENTSVC_PUBLIC_URL)/demo)"
 	COMMENTSVC_OUTBOX_THREAD=$${COMMENTSVC_OUTBOX_THREAD:-1} \
-		$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 wsgi:app
+		$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 1 --threads 8 \
+		--no-control-socket wsgi:app
 
 # Debian's Chromium for the browser tests (never a downloaded browser).
 chromium:
@@ -54,3 +55,7 @@ clean:
 # PostgreSQL + Redis.
 bench: venv
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Five minutes of mixed traffic; fails on any 5xx, lost write or growing memory.
+soak: venv
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
