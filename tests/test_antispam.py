@@ -23,6 +23,7 @@ def public_ids(reader):
 def test_honeypot_looks_normal_but_is_stored_as_spam(reader, app):
     response = reader.post("buy now", hp="http://spam.example")
     assert response.status_code == 201
+    assert response.get_json()["comment"]["status"] == "approved"  # the bot learns nothing
     comment_id = response.get_json()["comment"]["id"]
     assert stored_status(app, comment_id) == "spam"
     assert public_ids(reader) == []
