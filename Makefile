@@ -17,7 +17,7 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 
 venv: $(BIN)/.installed
 
-run: venv
+run: venv widget
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi sites ensure-demo
 	@echo "commentsvc on $(COMMENTSVC_PUBLIC_URL)  (demo page: $(COMMENTSVC_PUBLIC_URL)/demo)"
@@ -49,7 +49,7 @@ widget: venv widget-deps
 	$(BIN)/python -m commentsvc.web
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info node_modules widget/dist
 
 # Load benchmark, not part of `make test` (README "Performance"); BENCH_ARGS=--postgres for
 # PostgreSQL + Redis.
