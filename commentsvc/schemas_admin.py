@@ -210,13 +210,6 @@ class BanListSchema(StrictSchema):
     bans = fields.List(fields.Nested(BanSchema))
 
 
-class AdminThreadSchema(StrictSchema):
-    url = fields.String()
-    title = fields.String(allow_none=True)
-    count = fields.Integer()
-    locked = fields.Boolean()
-
-
 class AuditEntrySchema(StrictSchema):
     id = fields.Integer()
     actor = fields.String(metadata={"description": "Name of the admin token, or 'cli'"})

@@ -16,10 +16,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..extensions import api
+from ..schemas import ThreadSchema
 from ..schemas_admin import AdminCommentArgsSchema
 from ..schemas_admin import AdminCommentListSchema
 from ..schemas_admin import AdminCommentSchema
-from ..schemas_admin import AdminThreadSchema
 from ..schemas_admin import AuditArgsSchema
 from ..schemas_admin import AuditListSchema
 from ..schemas_admin import BanCreateSchema
@@ -174,7 +174,7 @@ def lift_ban(ban_id):
 @documented(400, 401, 403, 404, 422)
 @bp.arguments(ThreadArgsSchema(), location="query", error_status_code=400)
 @bp.arguments(ThreadPatchSchema())
-@bp.response(200, AdminThreadSchema)
+@bp.response(200, ThreadSchema)
 def patch_thread(query, data):
     """Lock or unlock a thread (reads work, writes get 403) and/or set its title."""
     site = require_site_admin(query["site"])
