@@ -231,3 +231,26 @@ def test_control_characters_in_query_are_400(client, app, world, path, name, val
     posted = client.post("/api/comments", query_string=query, json={"text": "x"},
                          headers={"Origin": ORIGIN})
     assert_refused(posted, 400, app, world)
+
+
+@pytest.mark.parametrize("param", ["token", "access_token", "authorization"])
+def test_admin_token_in_the_query_string_is_refused(client, app, make_site, param):
+    _, token = make_site("tokensite")
+    before = snapshot(app)
+    listing = client.get("/api/admin/comments", query_string={"site": "tokensite", param: token})
+    assert listing.status_code == 401
+    purge = client.post("/api/admin/purge", query_string={param: token},
+                        json={"site": "tokensite", "status": "approved"})
+    assert purge.status_code == 401
+    assert purge.get_json()["error"]["code"] == "unauthorized"
+    assert snapshot(app) == before
+
+
+def test_api_and_asset_security_headers(client, site):
+    api = client.get("/api/comments", query_string={"site": site, "url": PAGE})
+    assert api.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert api.headers["X-Content-Type-Options"] == "nosniff"
+    for asset in ("/embed.js", "/count.js"):
+        response = client.get(asset)
+        assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
