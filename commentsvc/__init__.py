@@ -98,7 +98,8 @@ def register_blueprints(app):
     api.register_blueprint(admin.bp)
     api.register_blueprint(admin_io.bp)
     app.register_blueprint(admin.page_bp)
-    app.register_blueprint(meta.bp)
+    api.register_blueprint(meta.bp)
+    app.register_blueprint(meta.pages)
     app.register_blueprint(web.bp)
 
 
