@@ -32,6 +32,7 @@ url_parts = st.builds(
 
 
 @given(st.one_of(url_parts, url_text))
+@settings(deadline=None)
 def test_normalize_is_idempotent_and_total(url):
     try:
         key = normalize_url(url)
@@ -53,7 +54,7 @@ html_soup = st.lists(st.one_of(
 
 
 @given(html_soup)
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 def test_sanitized_output_never_has_active_content(text):
     assert active_content(render_markdown(text)) == []
 
