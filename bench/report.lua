@@ -1,4 +1,12 @@
--- Shared by every case: print one JSON line of results after the run, which run.py parses.
+-- Shared by every case: numbers wrk's threads (thread_number, for distinct request
+-- bodies) and prints one JSON line of results after the run, which run.py parses.
+threads_started = 0  -- main state only: numbers the threads
+
+function setup(thread)
+   threads_started = threads_started + 1
+   thread:set("thread_number", threads_started)
+end
+
 -- Latencies are in microseconds; "errors" counts socket errors and HTTP statuses >= 400.
 function done(summary, latency, requests)
    local e = summary.errors

@@ -7,12 +7,6 @@ dofile(here .. "report.lua")
 local origin, nonce
 local ids = {}
 local counter = 0
-threads_started = 0  -- main state only: numbers the threads
-
-function setup(thread)
-   threads_started = threads_started + 1
-   thread:set("thread_number", threads_started)
-end
 
 function init(args)
    origin, nonce = args[1], args[2]
