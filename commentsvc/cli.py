@@ -8,7 +8,12 @@ from flask.cli import AppGroup
 from . import cli_io
 from . import cli_moderation
 from . import cli_outbox
+from .cli_support import given
+from .cli_support import json_option
+from .cli_support import reports_errors
 from .cli_support import site_for_command
+from .schemas_admin import SiteSettingsSchema
+from .services import moderation
 from .services import sites as site_service
 
 sites_cli = AppGroup("sites", help="Create and list sites; rotate their admin tokens.")
@@ -59,6 +64,33 @@ def rotate_token(slug, as_json):
     """Revoke the site's admin token and print a new one."""
     token = site_service.rotate_token(site_for_command(slug))
     _emit(as_json, {"slug": slug, "admin_token": token}, f"New admin token: {token}")
+
+
+@sites_cli.command("settings")
+@click.option("--slug", required=True)
+@click.option("--name", help="Display name.")
+@click.option("--origin", "origins", multiple=True,
+              help="Allowed origin; replaces the list (repeatable).")
+@click.option("--moderation", type=click.Choice(["off", "first", "all"]))
+@click.option("--edit-window", "edit_window_seconds", type=int, help="Seconds.")
+@click.option("--max-depth", type=int, help="Deepest reply level.")
+@click.option("--min-elapsed-ms", type=int, help="Faster submissions are held.")
+@click.option("--link-limit", type=int, help="More links than this are held.")
+@click.option("--blocked-word", "blocked_words", multiple=True,
+              help="Held when present; replaces the list (repeatable).")
+@json_option
+@reports_errors
+def site_settings(slug, as_json, **options):
+    """Show a site's settings, or change the ones given (as PATCH /api/admin/sites/<slug>)."""
+    site = site_for_command(slug)
+    changes = SiteSettingsSchema(partial=True).load(given(**options))
+    settings = (moderation.update_site_settings(site, "cli", changes) if changes
+                else moderation.site_settings(site))
+    if as_json:
+        click.echo(json.dumps(settings))
+        return
+    for name, value in settings.items():
+        click.echo(f"{name}: {value}")
 
 
 @sites_cli.command("ensure-demo")

@@ -3,14 +3,14 @@
 The commands call the same services as the admin API (and validate input with the same
 schemas), so both behave alike; the audit log names the actor ``cli``.
 """
-import functools
 import json
 
 import click
 from flask.cli import AppGroup
-from marshmallow import ValidationError
 
-from .errors import ApiError
+from .cli_support import given
+from .cli_support import json_option
+from .cli_support import reports_errors
 from .schemas import MAX_ID
 from .schemas_admin import BanCreateSchema
 from .schemas_admin import PurgeSchema
@@ -23,28 +23,7 @@ ID = click.IntRange(1, MAX_ID)
 comments_cli = AppGroup("comments", help="Moderate comments: list, approve, spam, delete, "
                                             "purge.")
 bans_cli = AppGroup("bans", help="Ban IPs (by one of their comments) or emails; list, lift.")
-
-
-def _reports_errors(command):
-    """Service and validation errors become a one-line message and exit status 1 or 2."""
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except ApiError as exc:
-            detail = f" {json.dumps(exc.fields)}" if exc.fields else ""
-            raise click.ClickException(f"{exc.message}{detail}") from exc
-        except ValidationError as exc:
-            raise click.UsageError(json.dumps(exc.messages)) from exc
-    return wrapper
-
-
-def _json_option(command):
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
-
-
-def _given(**values):
-    return {name: value for name, value in values.items() if value not in (None, ())}
+threads_cli = AppGroup("threads", help="Lock or unlock a page's thread.")
 
 
 def _comment_line(view):
@@ -62,11 +41,11 @@ def _comment_line(view):
 @click.option("--ip-of", type=ID, help="Same IP as this comment id.")
 @click.option("--limit", type=click.IntRange(1, 100), default=50, show_default=True)
 @click.option("--cursor", help="next_cursor of the previous page.")
-@_json_option
-@_reports_errors
+@json_option
+@reports_errors
 def list_comments(site, limit, cursor, as_json, **filters):
     """List a site's comments, newest first, with private fields."""
-    page = moderation.list_for_moderation(get_site(site), limit, cursor, **_given(**filters))
+    page = moderation.list_for_moderation(get_site(site), limit, cursor, **given(**filters))
     if as_json:
         click.echo(json.dumps(page))
         return
@@ -79,8 +58,8 @@ def list_comments(site, limit, cursor, as_json, **filters):
 def _status_command(name, action, help_text):
     @comments_cli.command(name, help=help_text)
     @click.argument("comment_ids", nargs=-1, type=ID, required=True)
-    @_json_option
-    @_reports_errors
+    @json_option
+    @reports_errors
     def command(comment_ids, as_json):
         views = [moderation.admin_view_of(action(moderation.get_comment(cid), ACTOR))
                  for cid in comment_ids]
@@ -101,8 +80,8 @@ _status_command("spam", moderation.mark_spam, "Mark comments as spam: hidden at 
 @click.argument("comment_id", type=ID)
 @click.option("--cascade", is_flag=True, help="Delete the replies too (else they stay under "
                                              "a tombstone).")
-@_json_option
-@_reports_errors
+@json_option
+@reports_errors
 def delete_comment(comment_id, cascade, as_json):
     """Hard-delete one comment."""
     ids = moderation.delete_comment(moderation.get_comment(comment_id), ACTOR, cascade)
@@ -121,12 +100,12 @@ def delete_comment(comment_id, cascade, as_json):
 @click.option("--status", type=click.Choice(["approved", "pending", "spam", "deleted"]))
 @click.option("--dry-run", is_flag=True, help="Only show what would be purged.")
 @click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
-@_json_option
-@_reports_errors
+@json_option
+@reports_errors
 def purge(site, dry_run, yes, as_json, **filters):
     """Delete every comment matching all the given filters, in one transaction."""
     filters["comment_ids"] = list(filters["comment_ids"]) or None
-    data = PurgeSchema().load(_given(site=site, **filters))
+    data = PurgeSchema().load(given(site=site, **filters))
     site = get_site(data.pop("site"))
     data.pop("dry_run")
     ids = moderation.purge(site, ACTOR, dry_run=True, **data)
@@ -150,11 +129,11 @@ def purge(site, dry_run, yes, as_json, **filters):
 @click.option("--email", "author_email", help="Ban this author email.")
 @click.option("--reason")
 @click.option("--expires", "expires_at", help="Expiry (ISO 8601); default never.")
-@_json_option
-@_reports_errors
+@json_option
+@reports_errors
 def add_ban(site, as_json, **values):
     """Ban an IP (named by one of its comments) and/or an email."""
-    data = BanCreateSchema().load(_given(site=site, **values))
+    data = BanCreateSchema().load(given(site=site, **values))
     ban = moderation.create_ban(get_site(data.pop("site")), ACTOR, **data)
     view = moderation.ban_view(ban)
     click.echo(json.dumps(view) if as_json else f"Ban {view['id']} added.")
@@ -162,8 +141,8 @@ def add_ban(site, as_json, **values):
 
 @bans_cli.command("list")
 @click.option("--site", required=True, help="Site slug.")
-@_json_option
-@_reports_errors
+@json_option
+@reports_errors
 def list_bans(site, as_json):
     """List a site's bans, newest first."""
     bans = moderation.list_bans(get_site(site))
@@ -180,13 +159,31 @@ def list_bans(site, as_json):
 @bans_cli.command("lift")
 @click.option("--site", required=True, help="Site slug.")
 @click.argument("ban_id", type=ID)
-@_reports_errors
+@reports_errors
 def lift_ban(site, ban_id):
     """Lift a ban."""
     moderation.lift_ban(moderation.get_site_ban(get_site(site), ban_id), ACTOR)
     click.echo(f"Ban {ban_id} lifted.")
 
 
+def _thread_command(name, locked, effect):
+    @threads_cli.command(name, help=f"{name.capitalize()} the thread of a page: {effect}.")
+    @click.option("--site", required=True, help="Site slug.")
+    @click.option("--url", required=True, help="The page URL.")
+    @click.option("--page-id", help="The embed's data-page-id, when the page uses one.")
+    @json_option
+    @reports_errors
+    def command(site, url, page_id, as_json):
+        view = moderation.thread_view(
+            moderation.update_thread(get_site(site), ACTOR, url, page_id, locked=locked))
+        click.echo(json.dumps(view) if as_json else f"Thread {name}ed: {view['url']}")
+
+
+_thread_command("lock", True, "reads work, writes get 403")
+_thread_command("unlock", False, "writes work again")
+
+
 def init_app(app):
     app.cli.add_command(comments_cli)
     app.cli.add_command(bans_cli)
+    app.cli.add_command(threads_cli)

@@ -7,6 +7,7 @@ from commentsvc.extensions import db
 from commentsvc.models import AdminToken
 from commentsvc.models import Site
 from commentsvc.security import token_hash
+from tests.helpers import PAGE
 
 
 def test_create_site_json_prints_token_once_and_stores_hash(runner, app):
@@ -68,3 +69,31 @@ def test_ensure_demo_is_idempotent(runner, app):
         site = db.session.execute(select(Site)).scalar_one()
     assert set(site.origins) == {"http://127.0.0.1:9000", "http://localhost:*",
                                  "http://127.0.0.1:*"}
+
+
+def test_site_settings_show_and_change(runner, reader):
+    shown = json.loads(runner.invoke(args=["sites", "settings", "--slug", "blog", "--json"])
+                       .output)
+    assert shown["moderation"] == "off" and shown["edit_window_seconds"] == 900
+    result = runner.invoke(args=["sites", "settings", "--slug", "blog", "--moderation", "all",
+                                 "--edit-window", "60", "--blocked-word", "casino", "--json"])
+    changed = json.loads(result.output)
+    assert (changed["moderation"], changed["edit_window_seconds"]) == ("all", 60)
+    assert changed["blocked_words"] == ["casino"]
+    assert reader.comment("held now")["comment"]["status"] == "pending"
+    bad = runner.invoke(args=["sites", "settings", "--slug", "blog", "--max-depth", "-1"])
+    assert bad.exit_code != 0
+    assert runner.invoke(args=["sites", "settings", "--slug", "nope"]).exit_code != 0
+
+
+def test_threads_lock_and_unlock(runner, reader):
+    reader.comment("before")
+    locked = runner.invoke(args=["threads", "lock", "--site", reader.site, "--url", PAGE,
+                                 "--json"])
+    assert json.loads(locked.output)["locked"] is True
+    assert reader.post("while locked").status_code == 403
+    runner.invoke(args=["threads", "unlock", "--site", reader.site, "--url", PAGE])
+    assert reader.post("after").status_code == 201
+    missing = runner.invoke(args=["threads", "lock", "--site", reader.site,
+                                  "--url", "https://blog.example.org/never-commented"])
+    assert missing.exit_code != 0 and "No thread" in missing.output
