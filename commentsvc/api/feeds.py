@@ -8,7 +8,7 @@ from marshmallow import validate
 from ..extensions import limiter
 from ..schemas import StrictSchema
 from ..services import feeds as feed_service
-from ..services.comments import find_page_thread
+from ..services.comments import thread_for_reading
 from ..services.sites import get_site
 from ..services.threads import page_key
 
@@ -30,7 +30,7 @@ class FeedArgsSchema(StrictSchema):
 def feed(site, url=None, page_id=None):
     """Recent approved comments of a site, or of one page with ``url``. Supports ETag."""
     site = get_site(site)
-    thread = find_page_thread(site, url, page_id) if url else None
+    thread = thread_for_reading(site, url, page_id) if url else None
     base = current_app.config["PUBLIC_URL"].rstrip("/")
     body = feed_service.build_feed(site, base + request.full_path.rstrip("?"), thread, url,
                                    page_key(url, page_id) if url else None)

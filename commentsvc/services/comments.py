@@ -32,7 +32,6 @@ from . import notifications
 from .render import count_links
 from .render import render_markdown
 from .sites import check_page_url
-from .threads import find_thread
 from .threads import get_or_create_thread
 from .threads import page_key
 from .threads import touch_thread
@@ -118,15 +117,6 @@ def _after(sort):
     after = tuple_(bindparam("after_created", type_=DateTime),
                    bindparam("after_id", type_=Integer))
     return position < after if sort == "newest" else position > after
-
-
-def find_page_thread(site, url, page_id=None):
-    """The thread of a page, or None when nobody has commented yet.
-
-    :raise ApiError 400/403: malformed page URL, or not on an allowed origin
-    """
-    check_page_url(site, url)
-    return find_thread(site, page_key(url, page_id))
 
 
 # The read path runs for every page view, so its statements are built once (building a
